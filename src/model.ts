@@ -1,0 +1,193 @@
+/**
+ * The findings model: what every Trivy JSON report becomes, and what policy, renderers,
+ * SBOM builders and signers read. Plain data, no behaviour beyond small helpers.
+ */
+
+/** Severities from most to least severe; the order is used for sorting and thresholds. */
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** 0 for CRITICAL … 4 for UNKNOWN: smaller is more severe. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}
+
+export const FINDING_CLASSES = ['vulnerability', 'misconfiguration', 'secret', 'license'] as const;
+export type FindingClass = (typeof FINDING_CLASSES)[number];
+
+/** Where a finding was found: one `Results[]` entry of a report. */
+export interface Location {
+  /** The report's `ArtifactName` (image reference, directory, archive path). */
+  readonly artifact: string;
+  /** `ArtifactType` of the report (`container_image`, `filesystem`, ...). */
+  readonly artifactType: string;
+  /** The result's `Target` (OS name, lockfile path, config file path). */
+  readonly target: string;
+  /** The result's `Class` (`os-pkgs`, `lang-pkgs`, `config`, `secret`, `license`, ...). */
+  readonly resultClass: string;
+  /** The result's `Type` (`alpine`, `npm`, `dockerfile`, ...), absent for secrets/licenses. */
+  readonly resultType?: string;
+}
+
+interface FindingBase extends Location {
+  /** Vulnerability ID, misconfiguration check ID, secret rule ID or license name. */
+  readonly id: string;
+  readonly severity: Severity;
+  readonly title: string;
+  readonly description?: string;
+  readonly primaryUrl?: string;
+  /** Which report file (or scan) it came from; for messages. */
+  readonly source: string;
+}
+
+export interface Vulnerability extends FindingBase {
+  readonly kind: 'vulnerability';
+  readonly pkgName: string;
+  readonly pkgId?: string;
+  readonly pkgPath?: string;
+  readonly purl?: string;
+  readonly installedVersion: string;
+  /** May be a comma list or a range, as Trivy prints it. */
+  readonly fixedVersion?: string;
+  /** `fixed`, `affected`, `will_not_fix`, `end_of_life`, ... when the report has it. */
+  readonly status?: string;
+  readonly severitySource?: string;
+  /** CVSS v3 (else v4) base score of the severity source, else the highest known. */
+  readonly cvssScore?: number;
+  readonly cweIds: readonly string[];
+  readonly references: readonly string[];
+  readonly publishedDate?: string;
+  readonly lastModifiedDate?: string;
+  readonly layerDigest?: string;
+  readonly layerDiffId?: string;
+}
+
+export interface Misconfiguration extends FindingBase {
+  readonly kind: 'misconfiguration';
+  /** `FAIL` counts; `PASS` and `EXCEPTION` are kept as passed. */
+  readonly status: 'FAIL' | 'PASS' | 'EXCEPTION';
+  /** The AVD ID (`AVD-DS-0002`) when the report carries one beside `ID`. */
+  readonly avdId?: string;
+  readonly checkType: string;
+  readonly message: string;
+  readonly resolution?: string;
+  readonly references: readonly string[];
+  readonly resource?: string;
+  readonly provider?: string;
+  readonly service?: string;
+  readonly startLine?: number;
+  readonly endLine?: number;
+}
+
+export interface Secret extends FindingBase {
+  readonly kind: 'secret';
+  readonly category: string;
+  readonly startLine?: number;
+  readonly endLine?: number;
+  /** Masked by Trivy, still treated as sensitive: never printed by renderers. */
+  readonly match?: string;
+}
+
+export interface License extends FindingBase {
+  readonly kind: 'license';
+  /** The license name (same as `id`). */
+  readonly licenseName: string;
+  readonly category: string;
+  readonly pkgName?: string;
+  readonly filePath?: string;
+  readonly confidence?: number;
+  readonly link?: string;
+}
+
+export type Finding = Vulnerability | Misconfiguration | Secret | License;
+
+/** One package of the inventory (`Packages[]`, present with `--list-all-pkgs`). */
+export interface Package {
+  readonly id?: string;
+  readonly name: string;
+  readonly version: string;
+  readonly release?: string;
+  readonly epoch?: number;
+  readonly arch?: string;
+  readonly purl?: string;
+  readonly uid?: string;
+  readonly licenses: readonly string[];
+  /** Package IDs (`ID` of other packages) this one depends on. */
+  readonly dependsOn: readonly string[];
+  /** `root`, `workspace`, `direct`, `indirect` when Trivy knows it. */
+  readonly relationship?: string;
+  readonly dev?: boolean;
+  readonly srcName?: string;
+  readonly srcVersion?: string;
+  readonly filePath?: string;
+  readonly layerDigest?: string;
+  readonly layerDiffId?: string;
+  /** Where it was found. */
+  readonly target: string;
+  readonly resultClass: string;
+  readonly resultType?: string;
+}
+
+export interface OperatingSystem {
+  readonly family: string;
+  readonly name: string;
+  readonly eosl?: boolean;
+}
+
+/** What was scanned, from the report's top level and `Metadata`. */
+export interface Artifact {
+  readonly name: string;
+  readonly type: string;
+  readonly os?: OperatingSystem;
+  readonly imageId?: string;
+  readonly repoTags: readonly string[];
+  readonly repoDigests: readonly string[];
+  readonly diffIds: readonly string[];
+}
+
+/** One `Results[]` entry, without its findings. */
+export interface ResultInfo extends Location {
+  readonly packageCount: number;
+}
+
+/** A whole parsed Trivy JSON report. */
+export interface ScanReport {
+  /** The file it was read from, or `scan:<target>` for a scan run by the action. */
+  readonly source: string;
+  readonly schemaVersion: number;
+  /** `Trivy.Version` (absent before 0.69). */
+  readonly trivyVersion?: string;
+  readonly createdAt?: string;
+  readonly artifact: Artifact;
+  readonly results: readonly ResultInfo[];
+  readonly findings: readonly Finding[];
+  readonly packages: readonly Package[];
+  /**
+   * True when some result lists `Packages` (Trivy ran with `--list-all-pkgs`). False means the
+   * inventory holds only the packages named by vulnerabilities: an SBOM from it is incomplete.
+   */
+  readonly hasPackageList: boolean;
+}
+
+/** A stable identity of a finding across runs (baseline diff, fingerprints). */
+export function findingKey(f: Finding): string {
+  switch (f.kind) {
+    case 'vulnerability':
+      return `vuln|${f.id}|${f.pkgName}|${f.pkgPath ?? ''}|${f.target}`;
+    case 'misconfiguration':
+      return `misconf|${f.id}|${f.target}|${f.resource ?? ''}|${f.startLine ?? ''}`;
+    case 'secret':
+      return `secret|${f.id}|${f.target}|${f.startLine ?? ''}`;
+    case 'license':
+      return `license|${f.id}|${f.pkgName ?? ''}|${f.filePath ?? ''}|${f.target}`;
+  }
+}
+
+/** Does this finding count toward counts and the gate at all (before policy)? */
+export function isFailing(f: Finding): boolean {
+  return f.kind !== 'misconfiguration' || f.status === 'FAIL';
+}
