@@ -191,3 +191,59 @@ export function findingKey(f: Finding): string {
 export function isFailing(f: Finding): boolean {
   return f.kind !== 'misconfiguration' || f.status === 'FAIL';
 }
+
+/** Why a finding is not counted: a deliberate suppression, kept with its reason. */
+export type Suppression =
+  | {
+      readonly kind: 'ignore-file';
+      readonly file: string;
+      /** The rule's `statement` or the comment above the ID in `.trivyignore`. */
+      readonly statement?: string;
+      /** `expired_at` of the rule (ISO date), when it has one. */
+      readonly expiresAt?: string;
+    }
+  | {
+      readonly kind: 'vex';
+      readonly document: string;
+      readonly status: 'not_affected' | 'fixed';
+      readonly justification?: string;
+      readonly statement?: string;
+    };
+
+/** Why a finding is not reported at all (the `severity` and `ignore-unfixed` inputs). */
+export type Filter = 'severity' | 'unfixed';
+
+/** Baseline state of a finding when a baseline is given. */
+export type BaselineState = 'new' | 'unchanged';
+
+/** One finding after policy. */
+export interface Decision {
+  readonly finding: Finding;
+  /** Set when `severity` or `ignore-unfixed` drops it: not reported, not counted. */
+  readonly filtered?: Filter;
+  /** Set when an ignore rule or VEX statement suppresses it: reported as suppressed. */
+  readonly suppression?: Suppression;
+  /** Set when a baseline is given. */
+  readonly baseline?: BaselineState;
+  /** Counts toward the severity counts (reported, failing, not suppressed). */
+  readonly counted: boolean;
+  /** Counts toward the gate (counted, and new when `fail-on-new-only`). */
+  readonly gated: boolean;
+}
+
+/** An ignore rule whose `expired_at` has passed: it no longer suppresses. */
+export interface ExpiredRule {
+  readonly file: string;
+  readonly id: string;
+  readonly expiredAt: string;
+  readonly statement?: string;
+}
+
+/** Everything policy decided over all reports. */
+export interface Decisions {
+  readonly decisions: readonly Decision[];
+  /** Findings of the baseline that are gone now (empty without a baseline). */
+  readonly fixed: readonly Finding[];
+  readonly expiredRules: readonly ExpiredRule[];
+  readonly hasBaseline: boolean;
+}
