@@ -74,7 +74,7 @@ async function discard(res: Response): Promise<void> {
 
 /** The distribution spec's error body: `{"errors":[{"code","message"}]}`. */
 async function errorDetail(res: Response): Promise<string> {
-  let text = '';
+  let text: string;
   try {
     text = await res.text();
   } catch {
