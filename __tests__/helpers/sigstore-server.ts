@@ -88,16 +88,20 @@ async function main(): Promise<void> {
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const url = `http://127.0.0.1:${port}`;
   const start = new Date(Date.now() - 5 * 60_000).toISOString();
+  // One clock for CA, log and TSA, on a whole second: the TSA's DER GeneralizedTime drops
+  // trailing zeros of the fraction (".12Z"), which @sigstore/core's parser rejects; a whole
+  // second has no fraction at all. Certificates stay valid for 10 minutes from it.
+  const clock = new Date(Math.floor(Date.now() / 1000) * 1000);
 
   const build = async (withServer: boolean) => {
     const caKeys = keyPair();
     const ctKeys = keyPair();
     const tlogKeys = keyPair();
     const tsaKeys = keyPair();
-    const ctLog = await initializeCTLog(ctKeys);
-    const ca = await initializeCA(caKeys, ctLog);
-    const tlog = await initializeTLog(url, tlogKeys);
-    const tsa = await initializeTSA(tsaKeys);
+    const ctLog = await initializeCTLog(ctKeys, clock);
+    const ca = await initializeCA(caKeys, ctLog, clock);
+    const tlog = await initializeTLog(url, tlogKeys, clock);
+    const tsa = await initializeTSA(tsaKeys, clock);
     const root = {
       mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
       tlogs: [
