@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardError } from '../../src/errors.js';
 import { RegistryClient } from '../../src/oci/client.js';
@@ -153,3 +154,86 @@ describe.skipIf(!hasRegistry)(
     });
   },
 );
+
+/**
+ * The token flow of the distribution auth spec, served on loopback: 401 with a Bearer
+ * challenge, a token service that checks basic credentials and the requested scope, and
+ * manifests that need the token. (docker-registry's own token auth needs a signing CA.)
+ */
+describe('RegistryClient token auth', () => {
+  let server: Server;
+  let host = '';
+  const tokenRequests: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/token') {
+        tokenRequests.push(url.search);
+        const ok =
+          req.headers.authorization === `Basic ${Buffer.from('bot:pw').toString('base64')}`;
+        if (!ok) {
+          res
+            .writeHead(401)
+            .end('{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}');
+          return;
+        }
+        const scopes = url.searchParams.getAll('scope').join(' ');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ token: `tok ${scopes}` }));
+        return;
+      }
+      const auth = req.headers.authorization ?? '';
+      const needs = req.method === 'GET' ? 'repository:o/a:pull' : 'repository:o/a:pull,push';
+      if (!auth.startsWith('Bearer tok ') || !auth.includes(needs)) {
+        res
+          .writeHead(401, {
+            'www-authenticate': `Bearer realm="http://${host}/token",service="test-registry",scope="${needs}"`,
+          })
+          .end();
+        return;
+      }
+      if (req.method === 'GET') {
+        res
+          .writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+          .end('{"schemaVersion":2}');
+      } else {
+        req.resume();
+        req.on('end', () => res.writeHead(201).end());
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const a = server.address();
+    host = `127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('gets a pull token, then a push token for writes, each with the scope and service', async () => {
+    const client = new RegistryClient({ credentials: staticCredentials('bot', 'pw') });
+    const repo = { registry: host, repository: 'o/a' };
+    expect((await client.getManifest(repo, 'v1'))?.bytes.toString()).toBe('{"schemaVersion":2}');
+    await client.putManifest(
+      repo,
+      'v2',
+      Buffer.from('{}'),
+      'application/vnd.oci.image.manifest.v1+json',
+    );
+    // A second read reuses the cached pull token.
+    await client.getManifest(repo, 'v1');
+    expect(tokenRequests).toEqual([
+      '?service=test-registry&scope=repository%3Ao%2Fa%3Apull',
+      '?service=test-registry&scope=repository%3Ao%2Fa%3Apull%2Cpush',
+    ]);
+  });
+
+  it('reports a refused token with the registry, repository and remedy', async () => {
+    const client = new RegistryClient({ credentials: staticCredentials('bot', 'nope') });
+    const err = await client
+      .getManifest({ registry: host, repository: 'o/a' }, 'v1')
+      .catch((e: unknown) => e);
+    expect((err as GuardError).message).toBe(
+      `${host}/o/a: the token service refused pull access (401): UNAUTHORIZED: bad credentials`,
+    );
+    expect((err as GuardError).remedy).toBe('check the credentials for this registry');
+  });
+});

@@ -140,7 +140,12 @@ function signingError(err: unknown, what: string, endpoints: SigstoreEndpoints):
 }
 
 /** sigstore-js does not retry unless told to; these are ours for Fulcio, Rekor and the TSA. */
-export const DEFAULT_SIGSTORE_RETRY = { retries: 3, factor: 2, minTimeout: 1000, maxTimeout: 10_000 };
+export const DEFAULT_SIGSTORE_RETRY = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 1000,
+  maxTimeout: 10_000,
+};
 export const DEFAULT_SIGSTORE_TIMEOUT_MS = 30_000;
 
 export function createRunSigner(input: SignerOptions): RunSigner {
