@@ -3,16 +3,16 @@ import { SEVERITIES } from '../src/model.js';
 import { applyPolicy, oldestCriticalDays, tally } from '../src/policy/apply.js';
 import { decide, formatRule, parseFailOn } from '../src/policy/gate.js';
 import { renderSummary } from '../src/render/summary.js';
-import { parseTrivyReport } from '../src/trivy/parse.js';
+import { readTrivyReport } from '../src/trivy/read-report.js';
 
 const parsed = parseFailOn('critical>0,high>10');
 if (!parsed.ok) throw new Error(parsed.error);
 const failOn = parsed;
 const NOW = new Date('2026-11-26T00:00:00Z');
 
-/** Takes a reader, not the text, so that nothing here holds the text after parsing. */
-export function pipeline(read: () => string): string {
-  const report = parseTrivyReport(read(), 'bench.json');
+/** From the file, as main.ts reads it: in chunks through the push parser. */
+export async function pipeline(file: string): Promise<string> {
+  const report = await readTrivyReport(file, 'bench.json');
   const decisions = applyPolicy([report], {
     severities: SEVERITIES,
     ignoreUnfixed: false,

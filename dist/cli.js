@@ -8555,6 +8555,294 @@ function renderSummary(input) {
   return lines.join("\n");
 }
 
+// src/trivy/read-report.ts
+import { createReadStream } from "node:fs";
+
+// src/trivy/report-splitter.ts
+var LIST_KEYS = [
+  "Packages",
+  "Vulnerabilities",
+  "Misconfigurations",
+  "Secrets",
+  "Licenses"
+];
+var SplitError = class extends Error {
+  constructor(message, offset) {
+    super(message);
+    this.offset = offset;
+    this.name = "SplitError";
+  }
+  offset;
+};
+function isWs(c) {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+var ReportSplitter = class {
+  constructor(events) {
+    this.events = events;
+  }
+  events;
+  stack = [];
+  mode = "value";
+  offset = 0;
+  // A value being captured whole: its bytes so far, and its own nesting.
+  capture;
+  capturePlace;
+  captureDepth = 0;
+  captureScalar = false;
+  inString = false;
+  keyBytes;
+  started = false;
+  /** Feed the next chunk. Throws SplitError on malformed JSON. */
+  write(chunk) {
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.capture) {
+        i = this.continueCapture(chunk, i);
+        continue;
+      }
+      if (this.keyBytes) {
+        i = this.continueKey(chunk, i);
+        continue;
+      }
+      const c = chunk[i];
+      if (isWs(c)) {
+        i++;
+        continue;
+      }
+      i = this.structural(chunk, i, c);
+    }
+    this.offset += n;
+  }
+  /** The input is complete. Throws SplitError when it ended early. */
+  end() {
+    if (this.capture && this.captureScalar && this.captureDepth === 0 && !this.inString) {
+      this.finishCapture(Buffer.alloc(0), 0, 0);
+    }
+    if (!this.started) throw new SplitError("no JSON value", this.offset);
+    if (this.mode !== "done" || this.capture || this.keyBytes || this.stack.length > 0) {
+      throw new SplitError("unexpected end of input", this.offset);
+    }
+  }
+  fail(message, i) {
+    throw new SplitError(message, this.offset + i);
+  }
+  top() {
+    return this.stack[this.stack.length - 1];
+  }
+  /** Where the next value goes, from the frame it sits in. */
+  placeOfNext() {
+    const f = this.top();
+    if (!f) return { at: "root" };
+    const p = f.place;
+    if (f.kind === "object") {
+      const key = f.key;
+      if (p.at === "root") return key === "Results" ? { at: "results" } : { at: "root-field", key };
+      if (p.at === "result") {
+        return LIST_KEYS.includes(key) ? { at: "list", key } : { at: "result-field", key };
+      }
+    } else {
+      if (p.at === "results") return { at: "result", index: f.count };
+      if (p.at === "list") return { at: "list-item", key: p.key };
+    }
+    throw new Error("splitter: no place for a value");
+  }
+  structural(chunk, i, c) {
+    switch (this.mode) {
+      case "done":
+        return this.fail("unexpected data after the report", i);
+      case "key":
+        if (c === 34 /* QUOTE */) {
+          this.keyBytes = [];
+          return this.continueKey(chunk, i + 1);
+        }
+        if (c === 125 /* RBRACE */ && this.top().count === 0) return this.close(i, 125 /* RBRACE */);
+        return this.fail("expected a key", i);
+      case "colon":
+        if (c !== 58 /* COLON */) return this.fail('expected ":"', i);
+        this.mode = "value";
+        return i + 1;
+      case "after": {
+        const f = this.top();
+        if (c === 44 /* COMMA */) {
+          this.mode = f.kind === "object" ? "key" : "value";
+          return i + 1;
+        }
+        return this.close(i, c);
+      }
+      case "value":
+        return this.startValue(chunk, i, c);
+    }
+  }
+  close(i, c) {
+    const f = this.top();
+    if (!f || c !== (f.kind === "object" ? 125 /* RBRACE */ : 93 /* RBRACKET */)) {
+      return this.fail(`expected "," or "${f?.kind === "object" ? "}" : "]"}"`, i);
+    }
+    this.stack.pop();
+    if (f.place.at === "result") this.events.resultEnd();
+    this.afterValue();
+    return i + 1;
+  }
+  afterValue() {
+    const f = this.top();
+    if (!f) {
+      this.mode = "done";
+      return;
+    }
+    f.count++;
+    this.mode = "after";
+  }
+  startValue(chunk, i, c) {
+    const f = this.top();
+    if (c === 93 /* RBRACKET */ && f?.kind === "array" && f.count === 0) return this.close(i, c);
+    this.started = true;
+    const place = this.placeOfNext();
+    const isObject2 = c === 123 /* LBRACE */;
+    const isArray = c === 91 /* LBRACKET */;
+    const descend = place.at === "root" && isObject2 || place.at === "results" && isArray || place.at === "result" && isObject2 || place.at === "list" && isArray;
+    if (descend) {
+      if (place.at === "result") this.events.resultStart(place.index);
+      if (place.at === "list") this.events.listStart(place.key);
+      this.stack.push({ kind: isObject2 ? "object" : "array", place, count: 0 });
+      this.mode = isObject2 ? "key" : "value";
+      return i + 1;
+    }
+    if (place.at === "root") {
+      return this.fail("not a JSON object", i);
+    }
+    if (place.at === "result") {
+      this.events.resultInvalid(place.index);
+    }
+    this.capture = [];
+    this.capturePlace = place;
+    this.captureDepth = 0;
+    this.captureScalar = !isObject2 && !isArray && c !== 34 /* QUOTE */;
+    this.inString = false;
+    return this.continueCapture(chunk, i);
+  }
+  continueKey(chunk, i) {
+    const end = stringEnd(chunk, i, this.keyBytes);
+    if (end < 0) {
+      this.keyBytes.push(chunk.subarray(i));
+      return chunk.length;
+    }
+    this.keyBytes.push(chunk.subarray(i, end));
+    const raw = Buffer.concat(this.keyBytes).toString("utf8");
+    this.keyBytes = void 0;
+    try {
+      this.top().key = JSON.parse(`"${raw}`);
+    } catch {
+      return this.fail("invalid key", i);
+    }
+    this.mode = "colon";
+    return end;
+  }
+  continueCapture(chunk, start) {
+    let i = start;
+    const n = chunk.length;
+    while (i < n) {
+      if (this.inString) {
+        const end = stringEnd(chunk, i, this.capture);
+        if (end < 0) {
+          this.capture.push(chunk.subarray(start));
+          return n;
+        }
+        this.inString = false;
+        i = end;
+        if (this.captureDepth === 0 && !this.captureScalar)
+          return this.finishCapture(chunk, start, i);
+        continue;
+      }
+      const c = chunk[i];
+      if (this.captureScalar) {
+        if (c === 44 /* COMMA */ || c === 125 /* RBRACE */ || c === 93 /* RBRACKET */ || isWs(c))
+          return this.finishCapture(chunk, start, i);
+        i++;
+        continue;
+      }
+      if (c === 34 /* QUOTE */) {
+        this.inString = true;
+        i++;
+      } else if (c === 123 /* LBRACE */ || c === 91 /* LBRACKET */) {
+        this.captureDepth++;
+        i++;
+      } else if (c === 125 /* RBRACE */ || c === 93 /* RBRACKET */) {
+        this.captureDepth--;
+        i++;
+        if (this.captureDepth === 0) return this.finishCapture(chunk, start, i);
+      } else {
+        i++;
+      }
+    }
+    this.capture.push(chunk.subarray(start));
+    return n;
+  }
+  finishCapture(chunk, start, end) {
+    const pieces = this.capture;
+    pieces.push(chunk.subarray(start, end));
+    const text = pieces.length === 1 ? pieces[0].toString("utf8") : Buffer.concat(pieces).toString("utf8");
+    this.capture = void 0;
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return this.fail(err.message, end);
+    }
+    const place = this.capturePlace;
+    switch (place.at) {
+      case "root-field":
+        this.events.rootField(place.key, value);
+        break;
+      case "results":
+        this.events.rootField("Results", value);
+        break;
+      case "result":
+        break;
+      // already reported as invalid
+      case "result-field":
+        this.events.resultField(place.key, value);
+        break;
+      case "list":
+        this.events.resultField(place.key, value);
+        break;
+      case "list-item":
+        this.events.listItem(place.key, value);
+        break;
+    }
+    this.afterValue();
+    return end;
+  }
+};
+function stringEnd(chunk, i, prev) {
+  let j = i;
+  for (; ; ) {
+    const q = chunk.indexOf(34 /* QUOTE */, j);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    let k = q - 1;
+    while (k >= 0 && chunk[k] === 92 /* BACKSLASH */) {
+      backslashes++;
+      k--;
+    }
+    if (k < 0) backslashes += trailingBackslashes(prev);
+    if (backslashes % 2 === 0) return q + 1;
+    j = q + 1;
+  }
+}
+function trailingBackslashes(pieces) {
+  let n = 0;
+  for (let p = pieces.length - 1; p >= 0; p--) {
+    const b = pieces[p];
+    for (let k = b.length - 1; k >= 0; k--) {
+      if (b[k] !== 92 /* BACKSLASH */) return n;
+      n++;
+    }
+  }
+  return n;
+}
+
 // src/trivy/parse.ts
 var SUPPORTED_SCHEMA = 2;
 function isObject(v) {
@@ -8571,10 +8859,6 @@ function num(o, key) {
 function strings(o, key) {
   const v = o[key];
   return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
-}
-function objects(o, key) {
-  const v = o[key];
-  return Array.isArray(v) ? v.filter(isObject) : [];
 }
 function obj(o, key) {
   const v = o[key];
@@ -8608,33 +8892,208 @@ function recogniseOther(doc) {
   return void 0;
 }
 var REMEDY3 = "pass a report written by `trivy ... --format json` (SchemaVersion 2)";
-function parseTrivyReport(text, source) {
-  if (text.trim() === "") {
-    throw new InputFileError("REPORT_INVALID", source, "the file is empty", { remedy: REMEDY3 });
+var TrivyReportParser = class {
+  constructor(source) {
+    this.source = source;
+    this.splitter = new ReportSplitter({
+      rootField: (key, value) => {
+        this.root[key] = value;
+        if (key === "SchemaVersion" || key === "bomFormat" || key === "spdxVersion" || key === "runs") {
+          checkRoot(this.root, this.source, false);
+        }
+      },
+      resultStart: () => {
+        if (!("ArtifactName" in this.root)) this.deferred = true;
+        this.current = new ResultBuilder(this.source);
+        this.results.push(this.current);
+      },
+      resultInvalid: (index) => {
+        throw new InputFileError(
+          "REPORT_INVALID",
+          this.source,
+          `Results[${index}] is not an object`,
+          {
+            remedy: REMEDY3
+          }
+        );
+      },
+      resultField: (key, value) => this.current.field(key, value),
+      listStart: (key) => this.current.listStart(key),
+      listItem: (key, value) => {
+        if (isObject(value))
+          this.current.item(key, value, this.deferred ? void 0 : this.artifact());
+      },
+      resultEnd: () => {
+        if (!this.deferred) this.current.flush(this.artifact());
+        this.current = void 0;
+      }
+    });
   }
-  let doc;
-  try {
-    doc = JSON.parse(text);
-    text = "";
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    const truncated = /end of JSON input|Unterminated|Expected/.test(detail) && text.trim().length > 0;
-    throw new InputFileError(
+  source;
+  splitter;
+  root = {};
+  results = [];
+  current;
+  /** Items wait here when they arrive before the fields their location needs. */
+  deferred = false;
+  bytes = 0;
+  firstByte;
+  artifactCache;
+  artifact() {
+    this.artifactCache ??= toArtifact(this.root);
+    return this.artifactCache;
+  }
+  write(chunk) {
+    if (this.firstByte === void 0) {
+      const i = chunk.findIndex((b) => b !== 32 && b !== 10 && b !== 13 && b !== 9);
+      if (i >= 0) this.firstByte = chunk[i];
+    }
+    this.bytes += chunk.length;
+    try {
+      this.splitter.write(chunk);
+    } catch (err) {
+      throw this.toError(err);
+    }
+  }
+  end() {
+    if (this.firstByte === void 0) {
+      throw new InputFileError("REPORT_INVALID", this.source, "the file is empty", {
+        remedy: REMEDY3
+      });
+    }
+    try {
+      this.splitter.end();
+    } catch (err) {
+      throw this.toError(err);
+    }
+    checkRoot(this.root, this.source, true);
+    const results = this.root["Results"];
+    if (results !== void 0 && results !== null && this.results.length === 0 && !Array.isArray(results)) {
+      throw new InputFileError("REPORT_INVALID", this.source, '"Results" is not an array', {
+        remedy: REMEDY3
+      });
+    }
+    const artifact = this.artifact();
+    return assemble(
+      this.source,
+      this.root,
+      artifact,
+      this.results.map((r) => r.finish(artifact))
+    );
+  }
+  toError(err) {
+    if (!(err instanceof SplitError)) return err;
+    if (this.firstByte !== 123) {
+      return new InputFileError(
+        "REPORT_INVALID",
+        this.source,
+        "not a JSON object: not a Trivy JSON report",
+        {
+          cause: err,
+          remedy: REMEDY3
+        }
+      );
+    }
+    const truncated = err.offset >= this.bytes && err.message === "unexpected end of input";
+    return new InputFileError(
       "REPORT_INVALID",
-      source,
-      `not valid JSON${truncated && !text.trimEnd().endsWith("}") ? " (the file looks truncated)" : ""}: ${detail}`,
+      this.source,
+      `not valid JSON${truncated ? " (the file looks truncated)" : ""}: ${err.message} at byte ${err.offset}`,
       { cause: err, remedy: REMEDY3 }
     );
   }
-  return toScanReport(doc, source);
+};
+var ResultBuilder = class {
+  constructor(source) {
+    this.source = source;
+  }
+  source;
+  fields = {};
+  pending = [];
+  loc;
+  hasPackageList = false;
+  packages = [];
+  findings = [];
+  field(key, value) {
+    this.fields[key] = value;
+  }
+  listStart(key) {
+    if (key === "Packages") this.hasPackageList = true;
+  }
+  /** Convert now when the location is known (Trivy writes Target/Class/Type first). */
+  item(key, value, artifact) {
+    if (artifact === void 0 || !("Target" in this.fields)) {
+      this.pending.push([key, value]);
+      return;
+    }
+    this.convert(key, value, this.location(artifact));
+  }
+  flush(artifact) {
+    const loc = this.location(artifact);
+    for (const [key, value] of this.pending) this.convert(key, value, loc);
+    this.pending.length = 0;
+  }
+  finish(artifact) {
+    this.flush(artifact);
+    const loc = this.location(artifact);
+    return {
+      info: { ...loc, packageCount: this.packages.length },
+      packages: this.packages,
+      findings: this.findings,
+      hasPackageList: this.hasPackageList
+    };
+  }
+  location(artifact) {
+    this.loc ??= defined({
+      artifact: artifact.name,
+      artifactType: artifact.type,
+      target: str(this.fields, "Target") ?? "",
+      resultClass: str(this.fields, "Class") ?? "",
+      resultType: str(this.fields, "Type")
+    });
+    return this.loc;
+  }
+  convert(key, v, loc) {
+    switch (key) {
+      case "Packages":
+        this.packages.push(toPackage(v, loc));
+        return;
+      case "Vulnerabilities":
+        this.findings.push(toVulnerability(v, loc, this.source));
+        return;
+      case "Misconfigurations":
+        this.findings.push(toMisconfiguration(v, loc, this.source));
+        return;
+      case "Secrets":
+        this.findings.push(toSecret(v, loc, this.source));
+        return;
+      case "Licenses":
+        this.findings.push(toLicense(v, loc, this.source));
+        return;
+    }
+  }
+};
+function assemble(source, root, artifact, results) {
+  const trivy = obj(root, "Trivy");
+  return defined({
+    source,
+    schemaVersion: SUPPORTED_SCHEMA,
+    trivyVersion: trivy ? str(trivy, "Version") : void 0,
+    createdAt: str(root, "CreatedAt"),
+    artifact,
+    results: results.map((r) => r.info),
+    findings: results.flatMap((r) => r.findings),
+    packages: results.flatMap((r) => r.packages),
+    hasPackageList: results.some((r) => r.hasPackageList)
+  });
 }
-function toScanReport(doc, source) {
+function checkRoot(doc, source, complete) {
   const other = recogniseOther(doc);
   if (other !== void 0)
     throw new InputFileError("REPORT_INVALID", source, other, { remedy: REMEDY3 });
-  const root = doc;
-  const schema = root["SchemaVersion"];
+  const schema = doc["SchemaVersion"];
   if (schema === void 0) {
+    if (!complete) return;
     throw new InputFileError(
       "REPORT_INVALID",
       source,
@@ -8652,52 +9111,6 @@ function toScanReport(doc, source) {
       { remedy: REMEDY3 }
     );
   }
-  const results = root["Results"];
-  if (results !== void 0 && results !== null && !Array.isArray(results)) {
-    throw new InputFileError("REPORT_INVALID", source, '"Results" is not an array', {
-      remedy: REMEDY3
-    });
-  }
-  const artifact = toArtifact(root);
-  const infos = [];
-  const findings = [];
-  const packages = [];
-  let hasPackageList = false;
-  for (const [i, r] of (results ?? []).entries()) {
-    if (!isObject(r)) {
-      throw new InputFileError("REPORT_INVALID", source, `Results[${i}] is not an object`, {
-        remedy: REMEDY3
-      });
-    }
-    const loc = defined({
-      artifact: artifact.name,
-      artifactType: artifact.type,
-      target: str(r, "Target") ?? "",
-      resultClass: str(r, "Class") ?? "",
-      resultType: str(r, "Type")
-    });
-    const pkgs = objects(r, "Packages");
-    if (Array.isArray(r["Packages"])) hasPackageList = true;
-    infos.push({ ...loc, packageCount: pkgs.length });
-    for (const p of pkgs) packages.push(toPackage(p, loc));
-    for (const v of objects(r, "Vulnerabilities")) findings.push(toVulnerability(v, loc, source));
-    for (const m of objects(r, "Misconfigurations"))
-      findings.push(toMisconfiguration(m, loc, source));
-    for (const s of objects(r, "Secrets")) findings.push(toSecret(s, loc, source));
-    for (const l of objects(r, "Licenses")) findings.push(toLicense(l, loc, source));
-  }
-  const trivy = obj(root, "Trivy");
-  return defined({
-    source,
-    schemaVersion: SUPPORTED_SCHEMA,
-    trivyVersion: trivy ? str(trivy, "Version") : void 0,
-    createdAt: str(root, "CreatedAt"),
-    artifact,
-    results: infos,
-    findings,
-    packages,
-    hasPackageList
-  });
 }
 function toArtifact(root) {
   const meta = obj(root, "Metadata") ?? {};
@@ -8854,6 +9267,23 @@ function toLicense(l, loc, source) {
   });
 }
 
+// src/trivy/read-report.ts
+var CHUNK = 1 << 20;
+async function readTrivyReport(file, source) {
+  const parser = new TrivyReportParser(source);
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: CHUNK })) {
+      parser.write(chunk);
+    }
+  } catch (err) {
+    if (err instanceof GuardError) throw err;
+    const code = err.code;
+    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(err)})`;
+    throw new GuardError("REPORT_INVALID", `${source}: the report file ${why}`, { cause: err });
+  }
+  return parser.end();
+}
+
 // src/main.ts
 async function phase(log, name, fn) {
   const started = performance.now();
@@ -8870,7 +9300,7 @@ async function readReports(config, log) {
   const reports = [];
   for (const file of files) {
     const name = path4.relative(config.env.workspace, file) || file;
-    const report = parseTrivyReport(await readText(file, "report"), name);
+    const report = await readTrivyReport(file, name);
     log.info(
       `${name}: ${report.artifact.name || "(unnamed artifact)"} \u2014 ${report.findings.length} findings, ${report.packages.length} packages`
     );

@@ -13,7 +13,7 @@ import { decide, formatRule, type Verdict } from './policy/gate.js';
 import { parseIgnoreFile, type IgnoreRule } from './policy/ignore.js';
 import { parseVex, type VexStatement } from './policy/vex.js';
 import { renderSummary } from './render/summary.js';
-import { parseTrivyReport } from './trivy/parse.js';
+import { readTrivyReport } from './trivy/read-report.js';
 
 export const OUTPUT_NAMES = [
   'verdict',
@@ -88,7 +88,7 @@ async function readReports(config: Config, log: Logger): Promise<ScanReport[]> {
   const reports: ScanReport[] = [];
   for (const file of files) {
     const name = path.relative(config.env.workspace, file) || file;
-    const report = parseTrivyReport(await readText(file, 'report'), name);
+    const report = await readTrivyReport(file, name);
     log.info(
       `${name}: ${report.artifact.name || '(unnamed artifact)'} — ${report.findings.length} findings, ${report.packages.length} packages`,
     );
