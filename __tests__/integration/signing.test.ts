@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardError } from '../../src/errors.js';
 import { RegistryClient } from '../../src/oci/client.js';
+import { staticCredentials } from '../../src/oci/credentials.js';
 import { parseImageManifest } from '../../src/oci/manifest.js';
 import { OCI_MANIFEST } from '../../src/oci/media-types.js';
 import { repositoryName } from '../../src/oci/reference.js';
@@ -354,6 +355,30 @@ describe.skipIf(!hasRegistry)('signImage (skipped: /usr/bin/docker-registry miss
       expect(
         await registry.getManifest(repoOf('octo/rekor-down'), attestationTag(digest)),
       ).toBeUndefined();
+    });
+
+    it('stops at a registry 401 (wrong password) before asking Fulcio or Rekor for anything', async () => {
+      const locked = await startRegistry({ username: 'ci', password: 'right-pw' });
+      try {
+        await pushTinyImage(locked, 'octo/locked', 'v1');
+        const before = await sig.stats();
+        const wrong = new RegistryClient({ credentials: staticCredentials('ci', 'wrong-pw') });
+        const err = await signImage(
+          {
+            image: `${locked.host}/octo/locked:v1`,
+            signing: { format: 'legacy' },
+            attestations: [SBOM],
+          },
+          { ...deps(signer()), registry: wrong },
+        ).catch((e: unknown) => e);
+        expect((err as GuardError).code).toBe('REGISTRY_FAILED');
+        expect((err as GuardError).message).toContain(
+          `${locked.host}/octo/locked: manifest v1: authentication failed (401)`,
+        );
+        expect(await sig.stats()).toEqual(before);
+      } finally {
+        await locked.stop();
+      }
     });
 
     it('retries a Rekor 500 then succeeds', async () => {
