@@ -18,7 +18,7 @@ const anonymous: CredentialSource = { get: () => Promise.resolve(undefined) };
 const fastRetry = { retries: 3, minDelayMs: 5, maxDelayMs: 2000 };
 
 describe.skipIf(!hasRegistry)(
-  'RegistryClient against docker-registry (skipped: /usr/bin/docker-registry missing)',
+  `RegistryClient against docker-registry${hasRegistry ? '' : ' (SKIPPED: /usr/bin/docker-registry missing)'}`,
   () => {
     describe('without auth', () => {
       let reg: TestRegistry;

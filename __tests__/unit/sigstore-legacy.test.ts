@@ -40,7 +40,7 @@ interface Expected {
 }
 
 describe.skipIf(!existsSync(sigDir))(
-  'cosign legacy .sig layout vs a real keyless signature (skipped: ../shared/corpus/cosign missing)',
+  `cosign legacy .sig layout vs a real keyless signature${existsSync(sigDir) ? '' : ' (SKIPPED: ../shared/corpus/cosign missing)'}`,
   () => {
     const expected = JSON.parse(
       read('legacy-sig-github-actions', 'expected.json').toString(),

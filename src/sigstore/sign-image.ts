@@ -190,14 +190,19 @@ export async function signImage(
         })
       : await signLegacyFormat(input, deps, common);
 
-  const verification = await collectVerifications(
-    {
-      ref,
-      imageDigest,
-      policy: { subjectRegExp: new RegExp(`^${escapeRegExp(subject)}$`), issuer },
-    },
-    { registry: deps.registry, trustedRoot: deps.trustedRoot },
-  );
+  // A concurrent writer that read a tag before our write can still overwrite it after our
+  // confirmation; then our layers are simply absent. Put them back (no new signing) and check
+  // again, a few times, before calling it a failure.
+  let verification = await selfCheck(ref, imageDigest, subject, issuer, deps);
+  for (let round = 0; round < SELF_CHECK_REPAIRS && outcome.repair; round++) {
+    const absent = absentDigests(outcome.digests, verification);
+    if (absent.length === 0) break;
+    deps.log(
+      `Self-check: ${absent.length} of our layer(s) were overwritten by a concurrent writer; appending again`,
+    );
+    await outcome.repair();
+    verification = await selfCheck(ref, imageDigest, subject, issuer, deps);
+  }
   // Each of our digests must have a verifying item (another signer may share a payload digest).
   const all = [...verification.signatures, ...verification.attestations];
   const missing = outcome.digests.filter((d) => !all.some((v) => v.digest === d && v.ok));
@@ -233,6 +238,34 @@ export async function signImage(
   };
 }
 
+const SELF_CHECK_REPAIRS = 3;
+
+function selfCheck(
+  ref: ImageReference,
+  imageDigest: string,
+  subject: string,
+  issuer: string,
+  deps: SignImageDeps,
+): ReturnType<typeof collectVerifications> {
+  return collectVerifications(
+    {
+      ref,
+      imageDigest,
+      policy: { subjectRegExp: new RegExp(`^${escapeRegExp(subject)}$`), issuer },
+    },
+    { registry: deps.registry, trustedRoot: deps.trustedRoot },
+  );
+}
+
+/** Our digests that the registry does not hold at all (as opposed to holding but rejecting). */
+function absentDigests(
+  digests: readonly string[],
+  v: Awaited<ReturnType<typeof collectVerifications>>,
+): string[] {
+  const all = [...v.signatures, ...v.attestations];
+  return digests.filter((d) => !all.some((x) => x.digest === d));
+}
+
 interface Common {
   readonly ref: ImageReference;
   readonly repo: Repository;
@@ -250,6 +283,8 @@ interface Outcome {
   /** Digests of our layers / referrer bundles, for the self-check. */
   readonly digests: string[];
   readonly reused: number;
+  /** Append our (already signed) layers again, after a concurrent writer dropped them. */
+  readonly repair?: () => Promise<void>;
 }
 
 function logIndexOfLegacy(layer: Descriptor): number | undefined {
@@ -376,6 +411,10 @@ async function signLegacyFormat(
     ...(rekorLogIndex !== undefined && { rekorLogIndex }),
     digests,
     reused,
+    repair: async () => {
+      if (attLayers.length > 0) await appendToTag(registry, c.repo, attTag, attLayers, deps.append);
+      if (sigLayers.length > 0) await appendToTag(registry, c.repo, sigTag, sigLayers, deps.append);
+    },
   };
 }
 
