@@ -9,6 +9,7 @@
 //     "db": { "rateLimitedFirst": n, "counterFile": file } }
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const argv = process.argv.slice(2);
 const configFile = process.env.TRIVY_STAND_IN_CONFIG;
@@ -74,7 +75,7 @@ if (argv.includes('--download-db-only') || argv.includes('--download-java-db-onl
 const dashes = argv.indexOf('--');
 const target = dashes === -1 ? flag('--input') : argv[dashes + 1];
 const plan = (config.targets ?? {})[target] ?? {};
-await new Promise((resolve) => setTimeout(resolve, plan.delayMs ?? 0));
+await sleep(plan.delayMs ?? 0);
 for (const line of plan.stderr ?? []) process.stderr.write(`${line}\n`);
 const exitCode = plan.exitCode ?? 0;
 const output = flag('--output');

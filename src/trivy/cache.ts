@@ -143,7 +143,6 @@ export async function prepareDb(opts: PrepareDbOptions, deps: PrepareDbDeps): Pr
     const args = buildDbDownloadArgs(kind, opts);
     const killAfter = (durationToMs(opts.timeout) ?? 900_000) + 60_000;
     for (let attempt = 0; ; attempt++) {
-      let lines: string[] = [];
       const result = await deps
         .exec({ command: opts.trivyPath, args, env: opts.env, timeoutMs: killAfter })
         .catch((err: unknown) => {
@@ -151,7 +150,7 @@ export async function prepareDb(opts: PrepareDbOptions, deps: PrepareDbDeps): Pr
             cause: err,
           });
         });
-      lines = [...result.stderrTail];
+      const lines = [...result.stderrTail];
       deps.logger.group(
         `trivy ${kind} download (${(result.durationMs / 1000).toFixed(1)} s)`,
         lines,

@@ -154,7 +154,7 @@ async function fetchTo(url: string, dest: string, deps: InstallDeps): Promise<Bu
 function parseJson(buf: Buffer, file: string): unknown {
   try {
     return JSON.parse(buf.toString('utf8')) as unknown;
-  } catch (err) {
+  } catch {
     throw verifyError(
       `${file} is not JSON`,
       'the release bundle is corrupt; do not use this release',
