@@ -67,8 +67,8 @@ export interface LoopbackSigstore {
 export async function startLoopbackSigstore(): Promise<LoopbackSigstore> {
   const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const validFrom = new Date(Date.now() - 60 * 60 * 1000);
-  const ctlog = await initializeCTLog(p256(), validFrom);
-  const ca = await initializeCA(p256(), ctlog, validFrom);
+  const ctlog = await initializeCTLog(p256());
+  const ca = await initializeCA(p256(), ctlog);
   const fulcio = await serve(() => [fulcioHandler(ca)]);
   // Rekor's URL must exist before its log is initialised (it is part of the entries).
   let rekorHandlers: Handler[] = [];

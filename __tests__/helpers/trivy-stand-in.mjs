@@ -6,7 +6,7 @@
 //   { "recordDir": dir, "version": "0.75.0",
 //     "targets": { "<target>": { "report": file, "exitCode": n, "delayMs": n,
 //                                "stderr": [lines], "garbage": bool } },
-//     "db": { "rateLimitedFirst": n, "counterFile": file } }
+//     "db": { "rateLimitedFirst": n, "counterFile": file, "errorLines": [lines] } }
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,6 +59,11 @@ if (argv.includes('--download-db-only') || argv.includes('--download-java-db-onl
     process.stderr.write(
       'FATAL\tinit error: DB error: failed to download vulnerability DB: OCI repository error: GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 118.711µs, allowed: 44000/minute\n',
     );
+    record({ exitCode: 1 });
+    process.exit(1);
+  }
+  if (db.errorLines) {
+    for (const line of db.errorLines) process.stderr.write(`${line}\n`);
     record({ exitCode: 1 });
     process.exit(1);
   }
