@@ -28,7 +28,12 @@ import {
   TRIVY_RELEASES_URL,
   type ReleaseFiles,
 } from './release.js';
-import { verifyBundle, type SignerIdentity, type TrustedRootDoc } from './signature.js';
+import {
+  trustedRootFromJSON,
+  verifyBundle,
+  type SignerIdentity,
+  type TrustedRootDoc,
+} from './signature.js';
 
 export const TOOL_NAME = 'trivy';
 /** The input that lets an unsigned (pre-0.68.1) release be installed. */
@@ -334,7 +339,6 @@ export async function loadTrustedRoot(opts: {
   tufCacheDir: string;
 }): Promise<TrustedRootDoc> {
   if (opts.file !== undefined) {
-    const { trustedRootFromJSON } = await import('./signature.js');
     return trustedRootFromJSON(JSON.parse(await readFile(opts.file, 'utf8')) as unknown);
   }
   const { getTrustedRoot } = await import('@sigstore/tuf');

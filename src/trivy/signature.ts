@@ -4,8 +4,7 @@
  * over exactly these bytes, and the certificate names the expected workflow identity and OIDC
  * issuer. Each failure becomes a GuardError that says which check failed and for which file.
  */
-import { createHash } from 'node:crypto';
-import { bundleFromJSON, isBundleWithDsseEnvelope, type Bundle } from '@sigstore/bundle';
+import { bundleFromJSON, isBundleWithMessageSignature, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { GuardError } from '../errors.js';
@@ -25,37 +24,6 @@ export interface SignerIdentity {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** In-toto statement subjects of a DSSE bundle must name the file's sha256. */
-function checkDsseSubject(bundle: Bundle, artifact: Buffer, fileName: string): void {
-  if (!isBundleWithDsseEnvelope(bundle)) return;
-  const digest = createHash('sha256').update(artifact).digest('hex');
-  let statement: unknown;
-  try {
-    statement = JSON.parse(bundle.content.dsseEnvelope.payload.toString('utf8'));
-  } catch {
-    statement = undefined;
-  }
-  const subjects =
-    typeof statement === 'object' && statement !== null && 'subject' in statement
-      ? (statement as { subject: unknown }).subject
-      : undefined;
-  const match =
-    Array.isArray(subjects) &&
-    subjects.some((s: unknown) => {
-      if (typeof s !== 'object' || s === null || !('digest' in s)) return false;
-      const d = (s as { digest: unknown }).digest;
-      return (
-        typeof d === 'object' && d !== null && (d as Record<string, unknown>).sha256 === digest
-      );
-    });
-  if (!match) {
-    throw new GuardError(
-      'TRIVY_VERIFY_FAILED',
-      `${fileName}: the signed attestation does not name this file's sha256 (${digest})`,
-    );
-  }
 }
 
 /**
@@ -80,6 +48,15 @@ export function verifyBundle(opts: {
       {
         cause: err,
       },
+    );
+  }
+  // Trivy signs blobs (`cosign sign-blob --bundle`): a message signature over the file's
+  // digest. A DSSE envelope would sign a statement *about* a file, checked differently.
+  if (!isBundleWithMessageSignature(bundle)) {
+    throw new GuardError(
+      'TRIVY_VERIFY_FAILED',
+      `${fileName}.sigstore.json does not hold a message signature over the file`,
+      { remedy: 'do not use this file: it is not how Trivy signs its releases' },
     );
   }
   const verifier = new Verifier(toTrustMaterial(opts.trustedRoot));
@@ -108,5 +85,4 @@ export function verifyBundle(opts: {
       },
     );
   }
-  checkDsseSubject(bundle, opts.artifact, fileName);
 }
