@@ -65,7 +65,9 @@ describe('scanTargets', () => {
       },
     });
     const logger = memoryLogger();
-    const results = await scanTargets(trio(), options(), { exec, logger });
+    const summarize = (_t: ScanTarget, json: string) =>
+      `${String((JSON.parse(json) as { ArtifactName: string }).ArtifactName)} counted`;
+    const results = await scanTargets(trio(), options(), { exec, logger, summarize });
 
     const runs = await h.records();
     expect(runs).toHaveLength(3);
@@ -85,7 +87,7 @@ describe('scanTargets', () => {
     ]);
     expect(results.every((r) => r.durationMs >= 400)).toBe(true);
     expect(logger.groups.map((g) => g.title).sort()).toEqual([
-      expect.stringMatching(/^trivy config deploy \(\d+\.\d s, exit code 0\)$/),
+      expect.stringMatching(/^trivy config deploy \(\d+\.\d s, exit code 0, cfg counted\)$/),
       expect.stringMatching(/^trivy fs \. \(/),
       expect.stringMatching(/^trivy image ghcr\.io\/o\/app:1 \(/),
     ]);

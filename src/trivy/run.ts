@@ -61,6 +61,12 @@ export interface ScanLogger {
 export interface ScanDeps {
   readonly exec: Exec;
   readonly logger: ScanLogger;
+  /**
+   * Finding counts for a finished run's log group title, e.g. `3 critical, 12 high`
+   * (main.ts passes one built on parseTrivyReport). A report it cannot read just gets no counts
+   * here; the parse phase reports the problem.
+   */
+  readonly summarize?: (target: ScanTarget, json: string) => string;
 }
 
 export interface ScanResult {
@@ -187,9 +193,10 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
     );
   }
   const stderr = result.stderrTail.map(redact);
-  const seconds = (result.durationMs / 1000).toFixed(1);
-  deps.logger.group(`${name} (${seconds} s, ${exitDescription(result)})`, stderr);
+  const title = (extra: string): string =>
+    `${name} (${(result.durationMs / 1000).toFixed(1)} s, ${exitDescription(result)}${extra})`;
   if (result.exitCode !== 0) {
+    deps.logger.group(title(''), stderr);
     throw new RunFailure(
       target,
       `${name} failed (${exitDescription(result)})`,
@@ -199,6 +206,7 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
   }
   const json = await readFile(plan.reportFile, 'utf8').catch(() => '');
   if (!looksLikeJsonObject(json)) {
+    deps.logger.group(title(''), stderr);
     throw new RunFailure(
       target,
       `${name} exited 0 but did not write a JSON report to ${plan.reportFile}${json === '' ? '' : ` (it starts with ${JSON.stringify(json.slice(0, 40))})`}`,
@@ -206,7 +214,18 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
       false,
     );
   }
+  deps.logger.group(title(counts(deps, target, json)), stderr);
   return { target, json, reportFile: plan.reportFile, durationMs: result.durationMs };
+}
+
+function counts(deps: ScanDeps, target: ScanTarget, json: string): string {
+  if (!deps.summarize) return '';
+  try {
+    const text = deps.summarize(target, json);
+    return text === '' ? '' : `, ${text}`;
+  } catch {
+    return '';
+  }
 }
 
 function looksLikeJsonObject(text: string): boolean {
