@@ -149,7 +149,11 @@ export function parseList(value: string): string[] {
 export function parseSeverities(value: string): Severity[] {
   const items = parseList(value).map((s) => s.toUpperCase());
   if (items.length === 0) {
-    throw new ConfigError('severity', 'no severity given', `use a list of ${SEVERITIES.join(', ')}`);
+    throw new ConfigError(
+      'severity',
+      'no severity given',
+      `use a list of ${SEVERITIES.join(', ')}`,
+    );
   }
   const bad = items.filter((s) => !isSeverity(s));
   if (bad.length > 0) {
@@ -298,7 +302,13 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
   };
   checkNotImplemented(raw);
   const t = config.targets;
-  if (!t.image && !t.imageArchive && t.config.length === 0 && t.fs.length === 0 && t.reports.length === 0) {
+  if (
+    !t.image &&
+    !t.imageArchive &&
+    t.config.length === 0 &&
+    t.fs.length === 0 &&
+    t.reports.length === 0
+  ) {
     throw new ConfigError(
       'trivy-reports',
       'nothing to scan or read',

@@ -25,7 +25,11 @@ export class GuardError extends Error {
   /** What the user can do about it, printed after the message. */
   readonly remedy: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; remedy?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; remedy?: string } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GuardError';
     this.code = code;
