@@ -3,7 +3,7 @@
  * store (it behaves like @actions/cache: exact key first, then the newest entry with a
  * restore-key prefix) and the Trivy STAND-IN (a test double) as the downloader.
  */
-import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuardError } from '../../src/errors.js';
@@ -23,26 +23,7 @@ import {
   STAND_IN,
   type Harness,
 } from '../helpers/stand-in-harness.js';
-
-function dirCacheStore(root: string): CacheStore & { saved: string[] } {
-  const saved: string[] = [];
-  return {
-    saved,
-    async restore(paths, primaryKey, restoreKeys) {
-      const keys = (await readdir(root).catch(() => [] as string[])).sort().reverse();
-      const hit =
-        keys.find((k) => k === primaryKey) ??
-        keys.find((k) => restoreKeys.some((p) => k.startsWith(p)));
-      if (hit === undefined) return undefined;
-      await cp(path.join(root, hit), paths[0] ?? '', { recursive: true });
-      return hit;
-    },
-    async save(paths, key) {
-      saved.push(key);
-      await cp(paths[0] ?? '', path.join(root, key), { recursive: true });
-    },
-  };
-}
+import { dirCacheStore } from '../helpers/dir-cache-store.js';
 
 let h: Harness;
 beforeEach(async () => {
