@@ -26,6 +26,8 @@ export interface StandInConfig {
 export interface Recorded {
   argv: string[];
   env: Record<string, string>;
+  /** Names of every variable in the process environment. */
+  envNames: string[];
   cwd: string;
   start: number;
   end: number;

@@ -31,6 +31,7 @@ function record(extra) {
   const entry = {
     argv,
     env,
+    envNames: Object.keys(process.env).sort(),
     cwd: process.cwd(),
     pid: process.pid,
     start: started,

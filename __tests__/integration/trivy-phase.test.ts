@@ -89,10 +89,21 @@ async function reports(): Promise<void> {
 }
 
 describe('runTrivyPhase', () => {
-  it('downloads the DB once, runs one process per target, and a same-day rerun downloads nothing', async () => {
+  it("downloads the DB once, runs one process per target without the runner's secrets, and a same-day rerun downloads nothing", async () => {
     await reports();
     const store = dirCacheStore(path.join(h.root, 'store'));
-    const first = await runTrivyPhase(options(), phaseDeps(store));
+    const runnerEnv = {
+      ...h.env,
+      PATH: pathEnv,
+      'INPUT_REGISTRY-PASSWORD': 'p',
+      ACTIONS_RUNTIME_TOKEN: 't',
+    };
+    const first = await runTrivyPhase(options({ childEnv: runnerEnv }), phaseDeps(store));
+    for (const run of await h.records()) {
+      expect(run.envNames).toContain('TRIVY_STAND_IN_CONFIG');
+      expect(run.envNames).not.toContain('INPUT_REGISTRY-PASSWORD');
+      expect(run.envNames).not.toContain('ACTIONS_RUNTIME_TOKEN');
+    }
     expect(first.trivy).toMatchObject({ source: 'path', version: '0.75.0' });
     expect(first.results.map((r) => r.target.kind)).toEqual(['image', 'config', 'fs']);
     expect(await counts()).toEqual({ db: 2, scans: 3 });

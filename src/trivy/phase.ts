@@ -18,6 +18,7 @@ import {
   type CacheStore,
   type DbCacheState,
 } from './cache.js';
+import { trivyChildEnv } from './env.js';
 import { installTrivy, type InstallDeps, type InstalledTrivy } from './install.js';
 import { scanTargets, type RegistryAuth, type ScanLogger, type ScanResult } from './run.js';
 import { needsVulnDb, type ScanTarget } from './targets.js';
@@ -39,8 +40,8 @@ export interface TrivyPhaseOptions {
   readonly tempDir: string;
   readonly platform: NodeJS.Platform;
   readonly arch: string;
-  /** The environment children get (PATH, proxies, DOCKER_CONFIG ...), read once by the entry. */
-  readonly childEnv: Readonly<Record<string, string>>;
+  /** The runner's environment, read once by the entry; filtered by trivyChildEnv here. */
+  readonly childEnv: Readonly<Record<string, string | undefined>>;
   /** The PATH searched for an installed trivy; '' to always install. */
   readonly pathEnv: string;
   /** Trivy processes at once (`os.availableParallelism()`). */
@@ -78,6 +79,7 @@ export async function runTrivyPhase(
   opts: TrivyPhaseOptions,
   deps: TrivyPhaseDeps,
 ): Promise<TrivyPhaseResult> {
+  const childEnv = trivyChildEnv(opts.childEnv);
   const trivy = await installTrivy(
     {
       ...(opts.version !== undefined && { version: opts.version }),
@@ -86,7 +88,7 @@ export async function runTrivyPhase(
       allowUnsigned: opts.allowUnsigned,
       ...(opts.releaseBaseUrl !== undefined && { baseUrl: opts.releaseBaseUrl }),
       pathEnv: opts.pathEnv,
-      env: opts.childEnv,
+      env: childEnv,
       tempDir: path.join(trivyWorkDir(opts.tempDir), 'download'),
     },
     deps.install,
@@ -109,7 +111,7 @@ export async function runTrivyPhase(
           kinds: ['db', 'java-db'],
           dbRepositories: opts.dbRepositories,
           timeout,
-          env: opts.childEnv,
+          env: childEnv,
         },
         deps,
       );
@@ -127,7 +129,7 @@ export async function runTrivyPhase(
         ...(opts.configFile !== undefined && { configFile: opts.configFile }),
         timeout,
         concurrency: opts.concurrency,
-        env: opts.childEnv,
+        env: childEnv,
         ...(opts.registryAuth !== undefined && { registryAuth: opts.registryAuth }),
       },
       deps,
