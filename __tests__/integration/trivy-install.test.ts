@@ -5,7 +5,16 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +23,7 @@ import { GuardError } from '../../src/errors.js';
 import { exec } from '../../src/exec.js';
 import {
   installTrivy,
+  loadTrustedRoot,
   toolCacheInstallDeps,
   type InstallOptions,
 } from '../../src/trivy/install.js';
@@ -175,6 +185,18 @@ describe('installTrivy from a release', () => {
     const again = await installTrivy(options(), await deps());
     expect(again).toMatchObject({ path: installed.path, source: 'tool-cache' });
     expect(server.requests).toEqual([]);
+  });
+
+  it('verifies against a trusted_root.json file (the trusted-root input)', async () => {
+    const file = path.join(temp, 'trusted_root.json');
+    await writeFile(file, JSON.stringify(trustedRoot));
+    const installed = await installTrivy(
+      options(),
+      await toolCacheInstallDeps(exec, memoryLogger(), () =>
+        loadTrustedRoot({ file, tufCacheDir: path.join(temp, 'tuf') }),
+      ),
+    );
+    expect(installed.verification).toBe('sigstore+sha256');
   });
 
   it('refuses a tampered tarball (sha256 mismatch)', async () => {

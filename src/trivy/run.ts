@@ -120,6 +120,14 @@ export function runEnv(
   return env;
 }
 
+/**
+ * Trivy's stderr can quote file names and image contents; a line that starts with `::` would
+ * be read by the runner as a workflow command (set-output, add-mask ...) when logged.
+ */
+export function neutralize(line: string): string {
+  return line.replace(/^(\s*):(?=:)/, '$1:\u200b');
+}
+
 function redactor(secrets: readonly string[]): (line: string) => string {
   const live = secrets.filter((s) => s.length >= 3);
   return (line) => live.reduce((acc, s) => acc.split(s).join('***'), line);
@@ -164,9 +172,18 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
   const name = describeTarget(target);
   const redact = redactor(opts.registryAuth ? [opts.registryAuth.password] : []);
   const timeout = opts.timeout ?? DEFAULT_TRIVY_TIMEOUT;
-  if (plan.cacheDir !== opts.dbCacheDir) await seed(plan, opts.dbCacheDir);
-  await mkdir(path.dirname(plan.reportFile), { recursive: true });
-  await rm(plan.reportFile, { force: true });
+  try {
+    if (plan.cacheDir !== opts.dbCacheDir) await seed(plan, opts.dbCacheDir);
+    await mkdir(path.dirname(plan.reportFile), { recursive: true });
+    await rm(plan.reportFile, { force: true });
+  } catch (err) {
+    throw new RunFailure(
+      target,
+      `${name}: could not prepare its cache and report directories: ${err instanceof Error ? err.message : String(err)}`,
+      [],
+      false,
+    );
+  }
   const args = buildScanArgs(target, {
     scanners: opts.scanners,
     cacheDir: plan.cacheDir,
@@ -192,7 +209,7 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
       false,
     );
   }
-  const stderr = result.stderrTail.map(redact);
+  const stderr = result.stderrTail.map((line) => neutralize(redact(line)));
   const title = (extra: string): string =>
     `${name} (${(result.durationMs / 1000).toFixed(1)} s, ${exitDescription(result)}${extra})`;
   if (result.exitCode !== 0) {
