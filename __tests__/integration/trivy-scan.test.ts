@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuardError } from '../../src/errors.js';
 import { exec } from '../../src/exec.js';
 import { scanTargets, type ScanOptions } from '../../src/trivy/run.js';
-import { planTargets, type ScanTarget } from '../../src/trivy/targets.js';
+import { readTrivyReport } from '../../src/trivy/read-report.js';
+import { describeTarget, planTargets, type ScanTarget } from '../../src/trivy/targets.js';
 import {
   createHarness,
   maxOverlap,
@@ -65,9 +66,7 @@ describe('scanTargets', () => {
       },
     });
     const logger = memoryLogger();
-    const summarize = (_t: ScanTarget, json: string) =>
-      `${String((JSON.parse(json) as { ArtifactName: string }).ArtifactName)} counted`;
-    const results = await scanTargets(trio(), options(), { exec, logger, summarize });
+    const results = await scanTargets(trio(), options(), { exec, logger });
 
     const runs = await h.records();
     expect(runs).toHaveLength(3);
@@ -80,14 +79,21 @@ describe('scanTargets', () => {
     expect(byTarget.get('.')?.[0]).toBe('fs');
     for (const r of runs) expect(r.cwd).toBe(h.workspace);
 
-    expect(results.map((r) => [r.target.id, JSON.parse(r.json).ArtifactName])).toEqual([
-      ['image-1', 'img'],
-      ['config-1', 'cfg'],
-      ['fs-1', 'fs'],
+    const written = await Promise.all(
+      results.map(async (r) => [
+        r.target.id,
+        path.relative(h.workDir, r.reportFile),
+        (JSON.parse(await readFile(r.reportFile, 'utf8')) as { ArtifactName: string }).ArtifactName,
+      ]),
+    );
+    expect(written).toEqual([
+      ['image-1', path.join('reports', 'image-1.json'), 'img'],
+      ['config-1', path.join('reports', 'config-1.json'), 'cfg'],
+      ['fs-1', path.join('reports', 'fs-1.json'), 'fs'],
     ]);
     expect(results.every((r) => r.durationMs >= 400)).toBe(true);
     expect(logger.groups.map((g) => g.title).sort()).toEqual([
-      expect.stringMatching(/^trivy config deploy \(\d+\.\d s, exit code 0, cfg counted\)$/),
+      expect.stringMatching(/^trivy config deploy \(\d+\.\d s, exit code 0, 0\.1 KiB report\)$/),
       expect.stringMatching(/^trivy fs \. \(/),
       expect.stringMatching(/^trivy image ghcr\.io\/o\/app:1 \(/),
     ]);
@@ -273,7 +279,12 @@ describe.skipIf(!existsSync(corpus))(
       });
       const results = await scanTargets(targets, options(), { exec, logger: memoryLogger() });
       for (const r of results) {
-        expect(r.json).toBe(await readFile(files[r.target.label as keyof typeof files], 'utf8'));
+        const original = await readFile(files[r.target.label as keyof typeof files]);
+        expect(await readFile(r.reportFile)).toEqual(original);
+        expect(r.bytes).toBe(original.length);
+        // the hand-off to the findings pipeline: the lead's streaming reader takes the file
+        const parsed = await readTrivyReport(r.reportFile, describeTarget(r.target));
+        expect(parsed.findings.length).toBeGreaterThan(0);
       }
     });
   },

@@ -61,7 +61,6 @@ export interface TrivyPhaseDeps {
   readonly cache: CacheStore;
   readonly logger: ScanLogger & CacheLogger;
   readonly sleep: (ms: number) => Promise<void>;
-  readonly summarize?: (target: ScanTarget, json: string) => string;
 }
 
 export interface TrivyPhaseResult {

@@ -10,7 +10,7 @@
  * from anything logged.
  */
 import { constants as fsConstants } from 'node:fs';
-import { cp, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { GuardError } from '../errors.js';
 import type { Exec, ExecResult } from '../exec.js';
@@ -61,20 +61,16 @@ export interface ScanLogger {
 export interface ScanDeps {
   readonly exec: Exec;
   readonly logger: ScanLogger;
-  /**
-   * Finding counts for a finished run's log group title, e.g. `3 critical, 12 high`
-   * (main.ts passes one built on parseTrivyReport). A report it cannot read just gets no counts
-   * here; the parse phase reports the problem.
-   */
-  readonly summarize?: (target: ScanTarget, json: string) => string;
 }
 
 export interface ScanResult {
   readonly target: ScanTarget;
-  /** The JSON report text, to be parsed by parseTrivyReport. */
-  readonly json: string;
-  /** Where the report was written (kept for artifacts). */
+  /**
+   * The JSON report Trivy wrote (under workDir), for readTrivyReport, which streams it: a large
+   * image report is never held whole in memory here. Kept for artifacts too.
+   */
   readonly reportFile: string;
+  readonly bytes: number;
   readonly durationMs: number;
 }
 
@@ -221,37 +217,38 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
       isRateLimited(stderr),
     );
   }
-  const json = await readFile(plan.reportFile, 'utf8').catch(() => '');
-  if (!looksLikeJsonObject(json)) {
+  const head = await sniff(plan.reportFile);
+  if (head === undefined || !head.text.trimStart().startsWith('{')) {
     deps.logger.group(title(''), stderr);
     throw new RunFailure(
       target,
-      `${name} exited 0 but did not write a JSON report to ${plan.reportFile}${json === '' ? '' : ` (it starts with ${JSON.stringify(json.slice(0, 40))})`}`,
+      `${name} exited 0 but did not write a JSON report to ${plan.reportFile}${head === undefined || head.text === '' ? '' : ` (it starts with ${JSON.stringify(head.text.slice(0, 40))})`}`,
       stderr,
       false,
     );
   }
-  deps.logger.group(title(counts(deps, target, json)), stderr);
-  return { target, json, reportFile: plan.reportFile, durationMs: result.durationMs };
+  deps.logger.group(title(`, ${formatBytes(head.size)} report`), stderr);
+  return { target, reportFile: plan.reportFile, bytes: head.size, durationMs: result.durationMs };
 }
 
-function counts(deps: ScanDeps, target: ScanTarget, json: string): string {
-  if (!deps.summarize) return '';
+/** The first bytes and the size of a report, without reading it whole. */
+async function sniff(file: string): Promise<{ text: string; size: number } | undefined> {
+  let handle: FileHandle | undefined;
   try {
-    const text = deps.summarize(target, json);
-    return text === '' ? '' : `, ${text}`;
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    const buf = Buffer.alloc(Math.min(size, 256));
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return { text: buf.subarray(0, bytesRead).toString('utf8'), size };
   } catch {
-    return '';
+    return undefined;
+  } finally {
+    await handle?.close();
   }
 }
 
-function looksLikeJsonObject(text: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
+function formatBytes(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** Runs `items` through `fn` with at most `limit` in flight; results keep the input order. */
