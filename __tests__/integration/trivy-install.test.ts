@@ -22,6 +22,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { GuardError } from '../../src/errors.js';
 import { exec } from '../../src/exec.js';
 import {
+  directoryToolCache,
   installTrivy,
   loadTrustedRoot,
   toolCacheInstallDeps,
@@ -197,6 +198,21 @@ describe('installTrivy from a release', () => {
       ),
     );
     expect(installed.verification).toBe('sigstore+sha256');
+  });
+
+  it('caches in a plain directory for the CLI, where there is no runner tool cache', async () => {
+    delete process.env.RUNNER_TOOL_CACHE;
+    const cliCache = directoryToolCache(path.join(temp, 'cli-tools'));
+    const cliDeps = await toolCacheInstallDeps(
+      exec,
+      memoryLogger(),
+      () => Promise.resolve(trustedRootFromJSON(trustedRoot)),
+      cliCache,
+    );
+    const first = await installTrivy(options(), cliDeps);
+    expect(first.path).toBe(path.join(temp, 'cli-tools', 'trivy', '0.75.0', 'x64', 'trivy'));
+    const again = await installTrivy(options(), cliDeps);
+    expect(again).toMatchObject({ path: first.path, source: 'tool-cache' });
   });
 
   it('refuses a tampered tarball (sha256 mismatch)', async () => {

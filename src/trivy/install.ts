@@ -12,7 +12,8 @@
  * Any mismatch is a hard failure naming the check that failed.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GuardError } from '../errors.js';
 import type { Exec } from '../exec.js';
@@ -310,6 +311,8 @@ export async function toolCacheInstallDeps(
   exec: Exec,
   logger: InstallDeps['logger'],
   trustedRoot: () => Promise<TrustedRootDoc>,
+  /** Where verified binaries are kept. @default the runner's tool cache ($RUNNER_TOOL_CACHE) */
+  toolCache?: ToolCacheLike,
 ): Promise<InstallDeps> {
   const tc = await import('@actions/tool-cache');
   return {
@@ -326,9 +329,34 @@ export async function toolCacheInstallDeps(
       }
     },
     extract: (tarball, dest) => tc.extractTar(tarball, dest),
-    toolCache: {
+    toolCache: toolCache ?? {
       find: (tool, version, arch) => tc.find(tool, version, arch),
       cacheDir: (dir, tool, version, arch) => tc.cacheDir(dir, tool, version, arch),
+    },
+  };
+}
+
+/**
+ * A tool cache in a plain directory, for the CLI (no runner, no $RUNNER_TOOL_CACHE), laid out
+ * like the runner's: `<root>/<tool>/<version>/<arch>/`, with a `.complete` marker written
+ * last so an interrupted copy is never used.
+ */
+export function directoryToolCache(root: string): ToolCacheLike {
+  const dirOf = (tool: string, version: string, arch: string) =>
+    path.join(root, tool, version, arch);
+  return {
+    find(tool, version, arch) {
+      const dir = dirOf(tool, version, arch);
+      return existsSync(`${dir}.complete`) ? dir : '';
+    },
+    async cacheDir(sourceDir, tool, version, arch) {
+      const dir = dirOf(tool, version, arch);
+      await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}.complete`, { force: true });
+      await mkdir(dir, { recursive: true });
+      await cp(sourceDir, dir, { recursive: true });
+      await writeFile(`${dir}.complete`, '');
+      return dir;
     },
   };
 }
