@@ -3,7 +3,7 @@
  * and environment and replays a report; it scans nothing).
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,8 @@ describe('scanTargets', () => {
         '.': { report: await h.report('fs', report('fs')), delayMs: 400 },
       },
     });
+    await mkdir(path.join(h.workspace, 'deploy'));
+    await writeFile(path.join(h.workspace, 'deploy', 'terraform.tfvars'), 'region = "eu"\n');
     const logger = memoryLogger();
     const results = await scanTargets(trio(), options(), { exec, logger });
 
@@ -76,6 +78,12 @@ describe('scanTargets', () => {
     expect(byTarget.get('ghcr.io/o/app:1')?.slice(0, 1)).toEqual(['image']);
     expect(byTarget.get('ghcr.io/o/app:1')?.slice(-2)).toEqual(['--', 'ghcr.io/o/app:1']);
     expect(byTarget.get('deploy')?.[0]).toBe('config');
+    expect(byTarget.get('deploy')?.slice(-4)).toEqual([
+      '--tf-vars',
+      path.join('deploy', 'terraform.tfvars'),
+      '--',
+      'deploy',
+    ]);
     expect(byTarget.get('.')?.[0]).toBe('fs');
     for (const r of runs) expect(r.cwd).toBe(h.workspace);
 
@@ -117,7 +125,6 @@ describe('scanTargets', () => {
   });
 
   it('gives each concurrent run its own cache dir; runs after the first get a copy of the DB', async () => {
-    const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(path.join(h.dbCacheDir, 'db'), { recursive: true });
     await writeFile(path.join(h.dbCacheDir, 'db', 'trivy.db'), 'prepared');
     const targets = planTargets({

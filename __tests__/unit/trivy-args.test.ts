@@ -75,6 +75,21 @@ describe('buildScanArgs', () => {
     }
   });
 
+  it('passes Terraform variable files to config scans, before the target', () => {
+    const argv = buildScanArgs(
+      { ...base, kind: 'config', path: 'infra' },
+      { ...opts, tfVars: ['infra/terraform.tfvars', 'infra/a.auto.tfvars'] },
+    );
+    expect(argv.slice(-6)).toEqual([
+      '--tf-vars',
+      'infra/terraform.tfvars',
+      '--tf-vars',
+      'infra/a.auto.tfvars',
+      '--',
+      'infra',
+    ]);
+  });
+
   it('passes trivy-config through and lets the DB update when it was not prepared', () => {
     const argv = buildScanArgs(
       { ...base, kind: 'fs', path: '.' },

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { assignCacheDirs, neutralize, runEnv } from '../../src/trivy/run.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { assignCacheDirs, neutralize, runEnv, terraformVarFiles } from '../../src/trivy/run.js';
 import { planTargets } from '../../src/trivy/targets.js';
 
 const plan = planTargets({
@@ -43,5 +46,33 @@ describe('neutralize', () => {
     [':single', ':single'],
   ])('%j → %j', (input, output) => {
     expect(neutralize(input)).toBe(output);
+  });
+});
+
+describe('terraformVarFiles', () => {
+  it("finds what Terraform auto-loads, in Terraform's order, and nothing else", async () => {
+    const ws = await mkdtemp(path.join(os.tmpdir(), 'scg-tfvars-'));
+    try {
+      await mkdir(path.join(ws, 'infra', 'modules'), { recursive: true });
+      for (const f of [
+        'main.tf',
+        'b.auto.tfvars',
+        'a.auto.tfvars.json',
+        'terraform.tfvars',
+        'prod.tfvars',
+        'modules/x.auto.tfvars',
+      ]) {
+        await writeFile(path.join(ws, 'infra', f), '');
+      }
+      expect(await terraformVarFiles(ws, 'infra')).toEqual([
+        path.join('infra', 'terraform.tfvars'),
+        path.join('infra', 'a.auto.tfvars.json'),
+        path.join('infra', 'b.auto.tfvars'),
+      ]);
+      expect(await terraformVarFiles(ws, 'infra/main.tf')).toEqual([]);
+      expect(await terraformVarFiles(ws, 'missing')).toEqual([]);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
   });
 });

@@ -24,6 +24,8 @@ export interface ScanArgsOptions {
   readonly configFile?: string;
   /** The DB was prepared before the runs (cache.ts): runs must not download it again. */
   readonly skipDbUpdate: boolean;
+  /** Terraform variable files for a `config` target (Terraform's auto-loaded ones, see run.ts). */
+  readonly tfVars?: readonly string[];
 }
 
 function common(opts: ScanArgsOptions): string[] {
@@ -63,7 +65,13 @@ export function buildScanArgs(target: ScanTarget, opts: ScanArgsOptions): string
     case 'fs':
       return ['fs', ...common(opts), ...vulnFlags(opts), '--', target.path];
     case 'config':
-      return ['config', ...common(opts), '--', target.path];
+      return [
+        'config',
+        ...common(opts),
+        ...(opts.tfVars ?? []).flatMap((f) => ['--tf-vars', f]),
+        '--',
+        target.path,
+      ];
   }
 }
 

@@ -10,7 +10,7 @@
  * from anything logged.
  */
 import { constants as fsConstants } from 'node:fs';
-import { cp, mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { cp, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { GuardError } from '../errors.js';
 import type { Exec, ExecResult } from '../exec.js';
@@ -129,6 +129,22 @@ function redactor(secrets: readonly string[]): (line: string) => string {
   return (line) => live.reduce((acc, s) => acc.split(s).join('***'), line);
 }
 
+const TFVARS_RE = /^(?:terraform\.tfvars|[^/]+\.auto\.tfvars)(?:\.json)?$/;
+
+/**
+ * The variable files Terraform itself would load for a directory: `terraform.tfvars[.json]`,
+ * then `*.auto.tfvars[.json]` in lexical order. Trivy loads none unless told (`--tf-vars`), so
+ * without this a scan would evaluate other values than `terraform plan` does.
+ */
+export async function terraformVarFiles(workspace: string, target: string): Promise<string[]> {
+  const names = await readdir(path.resolve(workspace, target)).catch(() => [] as string[]);
+  const matching = names.filter((n) => TFVARS_RE.test(n));
+  const rank = (n: string) => (n.startsWith('terraform.tfvars') ? 0 : 1);
+  return matching
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .map((n) => path.join(target, n));
+}
+
 async function exists(p: string): Promise<boolean> {
   return stat(p).then(
     () => true,
@@ -180,7 +196,10 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
       false,
     );
   }
+  const tfVars =
+    target.kind === 'config' ? await terraformVarFiles(opts.workspace, target.path) : [];
   const args = buildScanArgs(target, {
+    ...(tfVars.length > 0 && { tfVars }),
     scanners: opts.scanners,
     cacheDir: plan.cacheDir,
     outputFile: plan.reportFile,
