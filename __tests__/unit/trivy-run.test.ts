@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { assignCacheDirs, neutralize, runEnv, terraformVarFiles } from '../../src/trivy/run.js';
+import { assignCacheDirs, runEnv, terraformVarFiles } from '../../src/trivy/run.js';
+import { neutralize, redactor } from '../../src/trivy/stderr.js';
 import { planTargets } from '../../src/trivy/targets.js';
 
 const plan = planTargets({
@@ -35,6 +36,12 @@ describe('runEnv', () => {
     });
     expect(runEnv(config!, base, auth)).toEqual({ PATH: '/bin' });
     expect(runEnv(fs!, base, undefined)).toEqual({ PATH: '/bin' });
+  });
+});
+
+describe('redactor', () => {
+  it('masks every occurrence of each secret, ignoring ones too short to mask safely', () => {
+    expect(redactor(['s3cret', 'ab'])('u:s3cret@h s3cret ab')).toBe('u:***@h *** ab');
   });
 });
 

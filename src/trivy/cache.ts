@@ -10,6 +10,7 @@ import path from 'node:path';
 import { GuardError } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { buildDbDownloadArgs, durationToMs, type DbKind } from './args.js';
+import { neutralize } from './stderr.js';
 
 export const CACHE_KEY_PREFIX = 'supply-chain-guard-trivy-db';
 /** Delays before the retries of a rate-limited DB download. */
@@ -150,7 +151,7 @@ export async function prepareDb(opts: PrepareDbOptions, deps: PrepareDbDeps): Pr
             cause: err,
           });
         });
-      const lines = [...result.stderrTail];
+      const lines = result.stderrTail.map(neutralize);
       deps.logger.group(
         `trivy ${kind} download (${(result.durationMs / 1000).toFixed(1)} s)`,
         lines,

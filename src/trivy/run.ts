@@ -16,6 +16,7 @@ import { GuardError } from '../errors.js';
 import type { Exec, ExecResult } from '../exec.js';
 import { buildScanArgs, durationToMs, DEFAULT_TRIVY_TIMEOUT } from './args.js';
 import { exitDescription, isRateLimited } from './cache.js';
+import { neutralize, redactor } from './stderr.js';
 import { describeTarget, type ScanTarget } from './targets.js';
 
 /** A run gets this long past Trivy's own `--timeout` before we kill it. */
@@ -114,19 +115,6 @@ export function runEnv(
     env.TRIVY_PASSWORD = auth.password;
   }
   return env;
-}
-
-/**
- * Trivy's stderr can quote file names and image contents; a line that starts with `::` would
- * be read by the runner as a workflow command (set-output, add-mask ...) when logged.
- */
-export function neutralize(line: string): string {
-  return line.replace(/^(\s*):(?=:)/, '$1:\u200b');
-}
-
-function redactor(secrets: readonly string[]): (line: string) => string {
-  const live = secrets.filter((s) => s.length >= 3);
-  return (line) => live.reduce((acc, s) => acc.split(s).join('***'), line);
 }
 
 const TFVARS_RE = /^(?:terraform\.tfvars|[^/]+\.auto\.tfvars)(?:\.json)?$/;
