@@ -1,0 +1,123 @@
+/**
+ * CycloneDX validation through the CycloneDX library's own JSON validator (ajv with the
+ * official schemas), made to work inside the action's single-file ESM bundle.
+ *
+ * The library finds its schema files from `__dirname` when its module loads, and reads them
+ * from disk when a validator is first used. A bundle has neither that variable nor the files.
+ * So the schemas this action writes are compiled into the bundle (imported as JSON), written
+ * once per process to a temporary `res/schema/` directory, and the library is loaded lazily
+ * with a global `__dirname` that points beside it. Unbundled, the library's own `__dirname`
+ * shadows the global and its own files are used; the validator is the same either way.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GuardError } from '../errors.js';
+import type { CycloneDxVersion } from './cyclonedx.js';
+// The package's `exports` hide its `res/` folder, so these paths go around them.
+import bom15 from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.5.SNAPSHOT.schema.json' with { type: 'json' };
+import bom16 from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.6.SNAPSHOT.schema.json' with { type: 'json' };
+import cryptoDefs from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/cryptography-defs.SNAPSHOT.schema.json' with { type: 'json' };
+import jsf from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/jsf-0.82.SNAPSHOT.schema.json' with { type: 'json' };
+import spdx from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/spdx.SNAPSHOT.schema.json' with { type: 'json' };
+
+/** The schema files the library reads for 1.5 and 1.6 documents (it loads all three refs). */
+const SCHEMA_FILES: Readonly<Record<string, unknown>> = {
+  'bom-1.5.SNAPSHOT.schema.json': bom15,
+  'bom-1.6.SNAPSHOT.schema.json': bom16,
+  'cryptography-defs.SNAPSHOT.schema.json': cryptoDefs,
+  'jsf-0.82.SNAPSHOT.schema.json': jsf,
+  'spdx.SNAPSHOT.schema.json': spdx,
+};
+
+/** At most this many schema errors are quoted in a failure message. */
+const MAX_REPORTED_ERRORS = 20;
+
+interface LibraryValidator {
+  validate(data: string): Promise<unknown>;
+}
+type ValidationModule = typeof import('@cyclonedx/cyclonedx-library/Validation');
+
+let loading: Promise<ValidationModule> | undefined;
+const validators = new Map<CycloneDxVersion, LibraryValidator>();
+
+/** Write the schemas to `<tmp>/res/schema/` and return `<tmp>/lib`, a stand-in `__dirname`. */
+function writeSchemaDir(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'scg-cyclonedx-'));
+  const dir = path.join(root, 'res', 'schema');
+  mkdirSync(dir, { recursive: true });
+  for (const [name, schema] of Object.entries(SCHEMA_FILES)) {
+    writeFileSync(path.join(dir, name), JSON.stringify(schema));
+  }
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  return path.join(root, 'lib');
+}
+
+async function loadLibrary(): Promise<ValidationModule> {
+  const g = globalThis as { __dirname?: string };
+  const previous = g.__dirname;
+  if (previous === undefined) g.__dirname = writeSchemaDir();
+  try {
+    return await import('@cyclonedx/cyclonedx-library/Validation');
+  } finally {
+    // The library resolved its paths while loading; nothing else should see the global.
+    if (previous === undefined) delete g.__dirname;
+  }
+}
+
+async function validatorFor(version: CycloneDxVersion): Promise<LibraryValidator> {
+  const cached = validators.get(version);
+  if (cached) return cached;
+  loading ??= loadLibrary();
+  const lib = await loading;
+  const { Version } = await import('@cyclonedx/cyclonedx-library/Spec');
+  const v = new lib.JsonValidator(version === '1.5' ? Version.v1dot5 : Version.v1dot6);
+  validators.set(version, v);
+  return v;
+}
+
+function describeSchemaError(e: unknown): string {
+  if (typeof e !== 'object' || e === null) return String(e);
+  const { instancePath, message, params } = e as {
+    instancePath?: unknown;
+    message?: unknown;
+    params?: unknown;
+  };
+  const where = typeof instancePath === 'string' && instancePath ? instancePath : '/';
+  const extra =
+    params && typeof params === 'object' && Object.keys(params).length > 0
+      ? ` ${JSON.stringify(params)}`
+      : '';
+  return `${where}: ${typeof message === 'string' ? message : 'invalid'}${extra}`;
+}
+
+/** Schema errors of a CycloneDX JSON document; empty when it is valid. */
+export async function cycloneDxErrors(
+  json: string,
+  version: CycloneDxVersion,
+): Promise<readonly string[]> {
+  const validator = await validatorFor(version);
+  const errors = await validator.validate(json);
+  if (errors === null || errors === undefined) return [];
+  return Array.isArray(errors) ? errors.map(describeSchemaError) : [String(errors)];
+}
+
+/**
+ * Fail when the document does not validate: an invalid SBOM is this action's bug, and it
+ * must not be written, uploaded or attested.
+ */
+export async function assertValidCycloneDx(
+  json: string,
+  version: CycloneDxVersion,
+  name = 'CycloneDX SBOM',
+): Promise<void> {
+  const errors = await cycloneDxErrors(json, version);
+  if (errors.length === 0) return;
+  const shown = errors.slice(0, MAX_REPORTED_ERRORS);
+  const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : '';
+  throw new GuardError(
+    'SBOM_INVALID',
+    `${name} does not validate against the CycloneDX ${version} schema: ${shown.join('; ')}${more}`,
+    { remedy: 'this is a bug in supply-chain-guard: please report it with the Trivy report' },
+  );
+}
