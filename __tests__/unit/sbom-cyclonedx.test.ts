@@ -367,3 +367,39 @@ describe('assertValidCycloneDx', () => {
     });
   });
 });
+
+describe('cycloneDxErrors on large documents (validated in slices)', () => {
+  const big = () => {
+    const packages = Array.from({ length: 700 }, (_, i) =>
+      pkg({ name: `p${i}`, version: '1.0.0' }),
+    );
+    return JSON.parse(buildCycloneDx([report({ packages })], [], OPTS).json) as Doc &
+      Record<string, unknown>;
+  };
+
+  it('accepts a valid document of 700 components', async () => {
+    expect(await cycloneDxErrors(JSON.stringify(big()), '1.6')).toEqual([]);
+  });
+
+  it('reports an invalid component in a later slice at its real index', async () => {
+    const doc = big();
+    (doc.components[612] as { type: string }).type = 'nonsense';
+    const errors = await cycloneDxErrors(JSON.stringify(doc), '1.6');
+    expect(errors.join('\n')).toContain('/components/612/type');
+  });
+
+  it('finds duplicate components across slices, which ajv would have found as uniqueItems', async () => {
+    const doc = big();
+    doc.components[650] = doc.components[3] as Doc['components'][number];
+    const errors = await cycloneDxErrors(JSON.stringify(doc), '1.6');
+    expect(errors).toContainEqual(
+      expect.stringContaining('/components: must NOT have duplicate items (items ## 3 and 650'),
+    );
+  });
+
+  it('reports a document-level error once, not once per slice', async () => {
+    const doc = { ...big(), version: 'one' };
+    const errors = await cycloneDxErrors(JSON.stringify(doc), '1.6');
+    expect(errors.filter((e) => e.startsWith('/version'))).toHaveLength(1);
+  });
+});
