@@ -1,8 +1,8 @@
 /**
  * SBOM benchmark hook: build and check both SBOM formats of one (large) report, as the action
  * does before writing them. The lead's benchmark calls `buildAndValidateSbom` on its generated
- * report; `syntheticInventory` makes a report of any size for running this file alone:
- *   npx tsx bench/sbom.ts 5000
+ * report; `syntheticInventory` makes a report of any size (bench/sbom-run.ts uses it):
+ *   npx tsx bench/sbom-run.ts 5000
  */
 import type { Package, ScanReport } from '../src/model.js';
 import { buildCycloneDx } from '../src/sbom/cyclonedx.js';
@@ -86,17 +86,4 @@ export function syntheticInventory(n: number): ScanReport {
     packages,
     hasPackageList: true,
   };
-}
-
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
-  const n = Number(process.argv[2] ?? 5000);
-  const report = syntheticInventory(n);
-  // The first call compiles the schema; the second shows the steady state.
-  for (const run of ['first', 'second']) {
-    const r = await buildAndValidateSbom(report);
-    console.log(
-      run,
-      JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v)),
-    );
-  }
 }

@@ -41,22 +41,39 @@ type ValidationModule = typeof import('@cyclonedx/cyclonedx-library/Validation')
 let loading: Promise<ValidationModule> | undefined;
 const validators = new Map<CycloneDxVersion, LibraryValidator>();
 
-/** Write the schemas to `<tmp>/res/schema/` and return `<tmp>/lib`, a stand-in `__dirname`. */
-function writeSchemaDir(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'scg-cyclonedx-'));
-  const dir = path.join(root, 'res', 'schema');
-  mkdirSync(dir, { recursive: true });
-  for (const [name, schema] of Object.entries(SCHEMA_FILES)) {
-    writeFileSync(path.join(dir, name), JSON.stringify(schema));
+/**
+ * A private temporary directory (mode 0700) whose `res/schema/` holds the schema files only
+ * while a validator compiles; `<root>/lib` is the stand-in `__dirname`.
+ */
+let schemaRoot: string | undefined;
+
+function stagingRoot(): string {
+  if (schemaRoot === undefined) {
+    const root = mkdtempSync(path.join(tmpdir(), 'scg-cyclonedx-'));
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    schemaRoot = root;
   }
-  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-  return path.join(root, 'lib');
+  return schemaRoot;
+}
+
+async function withSchemaFiles<T>(fn: () => Promise<T>): Promise<T> {
+  const res = path.join(stagingRoot(), 'res');
+  const dir = path.join(res, 'schema');
+  mkdirSync(dir, { recursive: true });
+  try {
+    for (const [name, schema] of Object.entries(SCHEMA_FILES)) {
+      writeFileSync(path.join(dir, name), JSON.stringify(schema));
+    }
+    return await fn();
+  } finally {
+    rmSync(res, { recursive: true, force: true });
+  }
 }
 
 async function loadLibrary(): Promise<ValidationModule> {
   const g = globalThis as { __dirname?: string };
   const previous = g.__dirname;
-  if (previous === undefined) g.__dirname = writeSchemaDir();
+  if (previous === undefined) g.__dirname = path.join(stagingRoot(), 'lib');
   try {
     return await import('@cyclonedx/cyclonedx-library/Validation');
   } finally {
@@ -72,6 +89,8 @@ async function validatorFor(version: CycloneDxVersion): Promise<LibraryValidator
   const lib = await loading;
   const { Version } = await import('@cyclonedx/cyclonedx-library/Spec');
   const v = new lib.JsonValidator(version === '1.5' ? Version.v1dot5 : Version.v1dot6);
+  // The first validate() reads the schema files and compiles them; later ones need no files.
+  await withSchemaFiles(() => v.validate('{}'));
   validators.set(version, v);
   return v;
 }
