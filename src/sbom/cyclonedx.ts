@@ -3,7 +3,7 @@
  * built with the CycloneDX library's models and JSON serializer.
  * https://cyclonedx.org/docs/1.6/json/
  *
- * Component properties reuse Trivy's registered `aquasecurity:trivy:*` names for the facts
+ * Component properties reuse Trivy's own `aquasecurity:trivy:*` names for the facts
  * Trivy found (so `trivy sbom` can rescan the document); the package's target is ours.
  */
 import {

@@ -55,3 +55,23 @@ export async function renderSboms(
   }
   return { documents, warnings: [...warnings] };
 }
+
+const KNOWN_SUFFIXES = ['.cdx.json', '.spdx.json', '.json'];
+
+/**
+ * Where one format's document goes. No `sbom-file`: `<outputDir>/sbom.cdx.json` etc.; one
+ * format: the file as given; two formats: its extension replaced per format, so
+ * `out/bom.json` gives `out/bom.cdx.json` and `out/bom.spdx.json`.
+ */
+export function sbomFilePath(
+  format: SbomFormat,
+  formatCount: number,
+  outputDir: string,
+  file?: string,
+): string {
+  if (file === undefined || file === '')
+    return `${outputDir.replace(/\/+$/, '')}/sbom${SBOM_EXTENSIONS[format]}`;
+  if (formatCount <= 1) return file;
+  const suffix = KNOWN_SUFFIXES.find((s) => file.toLowerCase().endsWith(s));
+  return `${suffix ? file.slice(0, -suffix.length) : file}${SBOM_EXTENSIONS[format]}`;
+}

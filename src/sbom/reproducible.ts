@@ -6,7 +6,6 @@
  * https://reproducible-builds.org/specs/source-date-epoch/
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { GuardError } from '../errors.js';
 
 /** UUIDv5 namespace of this action's documents (a fixed, randomly chosen UUID). */
 const NAMESPACE = 'b7c1e5f2-3d4a-4c8e-9f61-2a7d0e9c5b13';
@@ -46,17 +45,4 @@ export function documentUuid(opts: Reproducibility, content: () => string): stri
   return opts.sourceDateEpoch === undefined
     ? randomUUID()
     : uuidV5(`${opts.sourceDateEpoch}\n${content()}`);
-}
-
-/** Parse `SOURCE_DATE_EPOCH` (decimal seconds); undefined when unset or empty. */
-export function parseSourceDateEpoch(value: string | undefined): SourceDateEpoch | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (!/^\d+$/.test(value.trim())) {
-    throw new GuardError(
-      'CONFIG_INVALID',
-      `SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got "${value}"`,
-      { remedy: 'set SOURCE_DATE_EPOCH to e.g. $(git log -1 --format=%ct), or unset it' },
-    );
-  }
-  return Number(value.trim());
 }
