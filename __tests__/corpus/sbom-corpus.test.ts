@@ -47,14 +47,20 @@ function cdxPurls(json: string): Set<string> {
 
 function spdxPurls(json: string): Set<string> {
   const doc = JSON.parse(json) as {
-    packages: { externalRefs?: { referenceType: string; referenceLocator: string }[] }[];
+    packages: {
+      primaryPackagePurpose?: string;
+      externalRefs?: { referenceType: string; referenceLocator: string }[];
+    }[];
   };
+  // Packages only: an image itself also carries a (pkg:oci) purl.
   return new Set(
-    doc.packages.flatMap((p) =>
-      (p.externalRefs ?? [])
-        .filter((r) => r.referenceType === 'purl')
-        .map((r) => r.referenceLocator),
-    ),
+    doc.packages
+      .filter((p) => p.primaryPackagePurpose === 'LIBRARY')
+      .flatMap((p) =>
+        (p.externalRefs ?? [])
+          .filter((r) => r.referenceType === 'purl')
+          .map((r) => r.referenceLocator),
+      ),
   );
 }
 

@@ -25,6 +25,13 @@ describe('renderSboms', () => {
   });
 });
 
+describe('renderSboms without reports', () => {
+  it('writes nothing and says why', async () => {
+    const out = await renderSboms([], [], ['cyclonedx'], OPTS);
+    expect(out).toEqual({ documents: [], warnings: [expect.stringContaining('no scan report')] });
+  });
+});
+
 describe('sbomFilePath', () => {
   it.each([
     ['cyclonedx', 1, undefined, '/tmp/scg/sbom.cdx.json'],

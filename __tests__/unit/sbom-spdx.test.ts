@@ -82,6 +82,33 @@ describe('buildSpdx', () => {
     ]);
   });
 
+  it('names a scan of "." after the repository, and gives an image its digest and oci purl', () => {
+    const dot = report({ artifact: { name: '.' }, packages: [react] });
+    const doc = JSON.parse(
+      buildSpdx([dot], { ...OPTS, subjectName: 'octo/repo' }).json,
+    ) as SpdxDocument;
+    expect(doc.name).toBe('octo/repo');
+    expect(
+      doc.packages.find((p) => p.primaryPackagePurpose === 'APPLICATION' && p.name === 'octo/repo'),
+    ).toBeDefined();
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const image = report({
+      artifact: {
+        name: 'ghcr.io/o/app:1',
+        type: 'container_image',
+        repoDigests: [`ghcr.io/o/app@${digest}`],
+      },
+      packages: [react],
+    });
+    const imgDoc = JSON.parse(buildSpdx([image], OPTS).json) as SpdxDocument;
+    const subject = imgDoc.packages.find((p) => p.primaryPackagePurpose === 'CONTAINER');
+    expect(subject?.versionInfo).toBe(digest);
+    expect(subject?.externalRefs?.[0]?.referenceLocator).toMatch(
+      /^pkg:oci\/app@sha256%3Ab{64}\?repository_url=ghcr\.io%2Fo%2Fapp$/,
+    );
+    expect(spdxProblems(imgDoc)).toEqual([]);
+  });
+
   it('warns that the inventory is incomplete for a report without a package list', () => {
     const r = report({
       findings: [vuln({ id: 'CVE-1', pkgName: 'lodash', installedVersion: '4.17.4' })],

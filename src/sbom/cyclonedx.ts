@@ -39,6 +39,8 @@ import {
   type Inventory,
   type InventoryPackage,
   type InventorySubject,
+  packageName,
+  subjectName,
 } from './inventory.js';
 import { classifyLicense } from './licenses.js';
 import { documentTime, documentUuid, type Reproducibility } from './reproducible.js';
@@ -104,7 +106,7 @@ function licenseModels(
 
 function packageComponent(entry: InventoryPackage): Component {
   const p = entry.pkg;
-  const c = new Component(ComponentType.Library, p.name, { bomRef: entry.ref });
+  const c = new Component(ComponentType.Library, packageName(p), { bomRef: entry.ref });
   const version = displayVersion(p);
   if (version) c.version = version;
   if (p.purl) c.purl = p.purl;
@@ -137,12 +139,12 @@ export function ociPurl(repoDigest: string): string | undefined {
   return `pkg:oci/${encodeURIComponent(name)}@${encodeURIComponent(digest)}?repository_url=${encodeURIComponent(repository.toLowerCase())}`;
 }
 
-function subjectComponent(s: InventorySubject): Component {
+function subjectComponent(s: InventorySubject, fallbackName: string | undefined): Component {
   const a = s.artifact;
   const isImage = a.type === 'container_image';
   const c = new Component(
     isImage ? ComponentType.Container : ComponentType.Application,
-    a.name || s.report.source,
+    subjectName(s, fallbackName),
     { bomRef: s.ref },
   );
   if (isImage) {
@@ -336,7 +338,7 @@ export function toCycloneDxBom(
 
   const byRef = new Map<string, Component>();
   const subjects = inv.subjects.map((s) => {
-    const c = subjectComponent(s);
+    const c = subjectComponent(s, opts.subjectName);
     byRef.set(s.ref, c);
     return c;
   });

@@ -264,3 +264,18 @@ export function buildInventory(allReports: readonly ScanReport[]): Inventory {
 export function inventoryPurls(inv: Inventory): Set<string> {
   return new Set(inv.packages.flatMap((p) => (p.pkg.purl ? [p.pkg.purl] : [])));
 }
+
+/** A package's name for the documents; never empty, since both formats require one. */
+export function packageName(p: Package): string {
+  return p.name || p.id || p.purl || '(unnamed package)';
+}
+
+/**
+ * The name a scanned artifact goes by. A scan of the working directory is called `.` by
+ * Trivy; the document then takes the given subject name (the repository) instead.
+ */
+export function subjectName(s: InventorySubject, fallback: string | undefined): string {
+  const name = s.artifact.name.trim();
+  if (name === '' || name === '.' || name === './') return fallback ?? (name || s.report.source);
+  return name;
+}

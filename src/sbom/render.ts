@@ -38,6 +38,12 @@ export async function renderSboms(
   formats: readonly SbomFormat[],
   opts: SbomRenderOptions,
 ): Promise<RenderedSboms> {
+  if (reports.length === 0) {
+    return {
+      documents: [],
+      warnings: ['no SBOM written: there is no scan report to build it from'],
+    };
+  }
   const documents: RenderedSbom[] = [];
   const warnings = new Set<string>();
   for (const format of new Set(formats)) {

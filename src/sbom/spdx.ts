@@ -7,8 +7,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Package, ScanReport } from '../model.js';
-import { displayVersion, type SbomDocument, type SbomOptions } from './cyclonedx.js';
-import { buildInventory, incompleteWarning, type Inventory } from './inventory.js';
+import { displayVersion, ociPurl, type SbomDocument, type SbomOptions } from './cyclonedx.js';
+import {
+  buildInventory,
+  incompleteWarning,
+  packageName,
+  subjectName,
+  type Inventory,
+  type InventorySubject,
+} from './inventory.js';
 import { classifyLicense } from './licenses.js';
 import { documentTime, documentUuid, isoSeconds } from './reproducible.js';
 
@@ -142,7 +149,7 @@ function packageEntry(
   ].filter((n): n is string => n !== undefined);
   return {
     SPDXID: id,
-    name: p.name,
+    name: packageName(p),
     ...(version ? { versionInfo: version } : {}),
     downloadLocation: NOASSERTION,
     filesAnalyzed: false,
@@ -199,6 +206,7 @@ export function toSpdxDocument(
     idOf.set(s.ref, id);
     const isImage = s.artifact.type === 'container_image';
     const digest = s.artifact.repoDigests[0];
+    const oci = isImage && digest ? ociPurl(digest) : undefined;
     const notes = [
       ...s.artifact.repoTags.map((t) => `RepoTag: ${t}`),
       ...s.artifact.repoDigests.map((d) => `RepoDigest: ${d}`),
@@ -206,7 +214,7 @@ export function toSpdxDocument(
     ];
     packages.push({
       SPDXID: id,
-      name: s.artifact.name || s.report.source,
+      name: subjectName(s, opts.subjectName),
       ...(isImage && digest ? { versionInfo: digest.slice(digest.indexOf('@') + 1) } : {}),
       downloadLocation: NOASSERTION,
       filesAnalyzed: false,
@@ -214,6 +222,17 @@ export function toSpdxDocument(
       licenseDeclared: NOASSERTION,
       copyrightText: NOASSERTION,
       primaryPackagePurpose: isImage ? 'CONTAINER' : 'APPLICATION',
+      ...(oci
+        ? {
+            externalRefs: [
+              {
+                referenceCategory: 'PACKAGE-MANAGER',
+                referenceType: 'purl',
+                referenceLocator: oci,
+              },
+            ],
+          }
+        : {}),
       ...(notes.length > 0 ? { annotations: [annotation(notes.join('\n'))] } : {}),
     });
     return id;
@@ -266,7 +285,7 @@ export function toSpdxDocument(
 
   const name =
     inv.subjects.length === 1
-      ? inv.subjects[0]?.artifact.name || 'scan'
+      ? subjectName(inv.subjects[0] as InventorySubject, opts.subjectName)
       : (opts.subjectName ?? 'supply-chain-guard scan');
   const extracted = licenses.all();
   const body = {
