@@ -337,6 +337,13 @@ describe('buildCycloneDx vulnerabilities (VDR/VEX view)', () => {
     );
   });
 
+  it('is byte-identical with vulnerabilities too (no invented bom-refs)', () => {
+    const json = () =>
+      buildCycloneDx([npmReport], decisions, { ...OPTS, includeVulnerabilities: true }).json;
+    expect(json()).toBe(json());
+    expect(json()).not.toMatch(/BomRef\./);
+  });
+
   it('writes no vulnerabilities unless asked', () => {
     expect(withVulns(decisions, false).vulnerabilities).toBeUndefined();
   });

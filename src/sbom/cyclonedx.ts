@@ -279,8 +279,15 @@ function vulnerabilityModels(
     if (ref && !group.refs.includes(ref)) group.refs.push(ref);
     groups.set(key, group);
   }
+  const refCount = new Map<string, number>();
   return [...groups.values()].map(({ v, s, refs }) => {
-    const out = new Vuln.Vulnerability({ id: v.id });
+    // An explicit bom-ref: the serializer would otherwise invent a random one.
+    const n = (refCount.get(v.id) ?? 0) + 1;
+    refCount.set(v.id, n);
+    const out = new Vuln.Vulnerability({
+      id: v.id,
+      bomRef: n === 1 ? `vulnerability:${v.id}` : `vulnerability:${v.id}#${n}`,
+    });
     if (v.severitySource) out.source = new Vuln.Source({ name: v.severitySource });
     const rating = new Vuln.Rating({ severity: CDX_SEVERITY[v.severity] });
     if (v.severitySource) rating.source = new Vuln.Source({ name: v.severitySource });
