@@ -116,7 +116,7 @@ function describeSchemaError(e: unknown): string {
  * slices of these arrays, and their uniqueness is checked here in one pass instead.
  */
 const SLICED = ['components', 'dependencies', 'vulnerabilities'] as const;
-const SLICE = 250;
+const SLICE = 100;
 
 type JsonObject = Record<string, unknown>;
 
