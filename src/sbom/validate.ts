@@ -5,9 +5,12 @@
  * The library finds its schema files from `__dirname` when its module loads, and reads them
  * from disk when a validator is first used. A bundle has neither that variable nor the files.
  * So the schemas this action writes are compiled into the bundle (imported as JSON), written
- * once per process to a temporary `res/schema/` directory, and the library is loaded lazily
- * with a global `__dirname` that points beside it. Unbundled, the library's own `__dirname`
- * shadows the global and its own files are used; the validator is the same either way.
+ * to a temporary `res/schema/` directory only while a validator compiles, and the library is
+ * loaded lazily with a global `__dirname` that points beside it. Unbundled, the library's own
+ * `__dirname` shadows the global and its own files are used; the validator is the same.
+ *
+ * Bundling needs `external: ['libxmljs2', 'xmlbuilder2']`: the library's optional XML
+ * plug-ins, which it probes inside try/catch and this action never uses.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,31 +45,36 @@ let loading: Promise<ValidationModule> | undefined;
 const validators = new Map<CycloneDxVersion, LibraryValidator>();
 
 /**
- * A private temporary directory (mode 0700) whose `res/schema/` holds the schema files only
- * while a validator compiles; `<root>/lib` is the stand-in `__dirname`.
+ * A private temporary directory (mode 0700) that exists only while a validator compiles:
+ * `<root>/res/schema/` holds the schema files, `<root>/lib` is the stand-in `__dirname`.
+ * Its path is fixed when the library loads; a later compile recreates it, and fails rather
+ * than use it if something else created that path in between.
  */
 let schemaRoot: string | undefined;
+let rootExists = false;
 
 function stagingRoot(): string {
   if (schemaRoot === undefined) {
-    const root = mkdtempSync(path.join(tmpdir(), 'scg-cyclonedx-'));
-    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-    schemaRoot = root;
+    schemaRoot = mkdtempSync(path.join(tmpdir(), 'scg-cyclonedx-'));
+    rootExists = true;
   }
   return schemaRoot;
 }
 
 async function withSchemaFiles<T>(fn: () => Promise<T>): Promise<T> {
-  const res = path.join(stagingRoot(), 'res');
-  const dir = path.join(res, 'schema');
-  mkdirSync(dir, { recursive: true });
+  const root = stagingRoot();
+  if (!rootExists) mkdirSync(root, { mode: 0o700 });
+  rootExists = true;
   try {
+    const dir = path.join(root, 'res', 'schema');
+    mkdirSync(dir, { recursive: true });
     for (const [name, schema] of Object.entries(SCHEMA_FILES)) {
       writeFileSync(path.join(dir, name), JSON.stringify(schema));
     }
     return await fn();
   } finally {
-    rmSync(res, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+    rootExists = false;
   }
 }
 
