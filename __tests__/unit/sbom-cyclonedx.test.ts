@@ -90,6 +90,34 @@ describe('buildCycloneDx', () => {
     expect(await cycloneDxErrors(JSON.stringify(doc), '1.6')).toEqual([]);
   });
 
+  it.each([
+    // Trivy ≥ 0.51 marks the project itself as root: the lockfile depends on it alone.
+    [
+      'root package',
+      [
+        pkg({ name: 'app', version: '0.1.0', relationship: 'root', dependsOn: ['a@1'] }),
+        pkg({ name: 'a', version: '1', relationship: 'direct', dependsOn: ['b@1'] }),
+        pkg({ name: 'b', version: '1', relationship: 'indirect' }),
+      ],
+      ['pkg:npm/app@0.1.0'],
+    ],
+    // Without a root, direct packages hang off the lockfile even when another pulls them in.
+    [
+      'direct packages',
+      [
+        pkg({ name: 'a', version: '1', relationship: 'direct', dependsOn: ['b@1'] }),
+        pkg({ name: 'b', version: '1', relationship: 'direct' }),
+        pkg({ name: 'c', version: '1', relationship: 'indirect' }),
+      ],
+      ['pkg:npm/a@1', 'pkg:npm/b@1', 'pkg:npm/c@1'],
+    ],
+  ])('lockfile edges with a %s', (_name, packages, expected) => {
+    const doc = parse(buildCycloneDx([report({ packages })], [], OPTS).json);
+    expect(doc.dependencies.find((d) => d.ref === 'target:package-lock.json')?.dependsOn).toEqual(
+      expected,
+    );
+  });
+
   it('a report without a package list still validates, and says its inventory is incomplete', async () => {
     const r = report({
       findings: [vuln({ id: 'CVE-1', pkgName: 'lodash', installedVersion: '4.17.4' })],
