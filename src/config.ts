@@ -6,7 +6,9 @@ import path from 'node:path';
 import { ConfigError, NotImplementedError } from './errors.js';
 import type { InputName, RawInputs, RunEnvironment } from './inputs.js';
 import { SEVERITIES, isSeverity, type Severity } from './model.js';
+import { parseImageReference } from './oci/reference.js';
 import { FAIL_ON_FORMS, parseFailOn, type GateRule } from './policy/gate.js';
+import { normalizeVersion } from './trivy/release.js';
 
 export type SbomFormat = 'cyclonedx' | 'spdx';
 export type SignatureFormat = 'legacy' | 'bundle';
@@ -46,6 +48,8 @@ export interface ReportingConfig {
 
 export interface SbomConfig {
   readonly formats: readonly SbomFormat[];
+  /** CycloneDX spec version: 1.6, or 1.5 for older consumers. */
+  readonly cyclonedxVersion: '1.6' | '1.5';
   /** Path for the SBOM; with two formats, the extension is replaced per format. */
   readonly file?: string;
   readonly vulnerabilities: boolean;
@@ -71,6 +75,8 @@ export interface SigningConfig {
 export interface TrivyConfig {
   /** Empty means the pinned default. */
   readonly version?: string;
+  /** `trivy-allow-unsigned`: accept a release without Sigstore bundles (sha256 only). */
+  readonly allowUnsigned: boolean;
   readonly configFile?: string;
   readonly scanners: readonly string[];
   readonly cache: boolean;
@@ -93,14 +99,6 @@ export interface Config {
  * other than that fails at config time with "not implemented yet: <input>".
  */
 export const NOT_IMPLEMENTED: Partial<Record<InputName, readonly string[]>> = {
-  image: [''],
-  'image-archive': [''],
-  config: [''],
-  fs: [''],
-  'baseline-image': [''],
-  'trivy-version': [''],
-  'trivy-config': [''],
-  'db-repository': [''],
   'baseline-report': [''],
   'fail-on-new-only': ['false'],
   'upload-sarif': ['false'],
@@ -109,22 +107,6 @@ export const NOT_IMPLEMENTED: Partial<Record<InputName, readonly string[]>> = {
   'comment-key': [''],
   annotations: ['false'],
   dockerfile: [''],
-  sbom: ['none'],
-  'sbom-file': [''],
-  'sbom-vulnerabilities': ['false'],
-  'upload-artifact': ['false'],
-  'dependency-snapshot': ['false'],
-  sign: ['false'],
-  'attest-sbom': ['', 'false'],
-  'attest-vuln': ['false'],
-  'signature-format': ['legacy'],
-  'verify-identity': [''],
-  'fulcio-url': [''],
-  'rekor-url': [''],
-  'tsa-url': [''],
-  'trusted-root': [''],
-  'registry-username': [''],
-  'registry-password': [''],
 };
 
 const TRUE = ['true', 'yes', '1', 'on'];
@@ -196,6 +178,14 @@ function parseSbomFormats(value: string): SbomFormat[] {
     if (!out.includes(item)) out.push(item);
   }
   return out;
+}
+
+function parseCycloneDxVersion(value: string): '1.6' | '1.5' {
+  const v = value.trim() || '1.6';
+  if (v !== '1.6' && v !== '1.5') {
+    throw new ConfigError('cyclonedx-version', `"${value}" is not a supported CycloneDX version`, 'use 1.6 or 1.5');
+  }
+  return v;
 }
 
 function optional(value: string): string | undefined {
@@ -271,6 +261,7 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
     },
     sbom: {
       formats: sbomFormats,
+      cyclonedxVersion: parseCycloneDxVersion(raw['cyclonedx-version']),
       ...(optional(raw['sbom-file']) && { file: resolvePath(env, raw['sbom-file']) }),
       vulnerabilities: parseBoolean('sbom-vulnerabilities', raw['sbom-vulnerabilities'], false),
       uploadArtifact: parseBoolean('upload-artifact', raw['upload-artifact'], true),
@@ -291,7 +282,8 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
       ...(optional(raw['registry-password']) && { registryPassword: raw['registry-password'] }),
     },
     trivy: {
-      ...(optional(raw['trivy-version']) && { version: raw['trivy-version'] }),
+      ...(optional(raw['trivy-version']) && { version: normalizeVersion(raw['trivy-version']) }),
+      allowUnsigned: parseBoolean('trivy-allow-unsigned', raw['trivy-allow-unsigned'], false),
       ...(optional(raw['trivy-config']) && { configFile: resolvePath(env, raw['trivy-config']) }),
       scanners,
       cache: parseBoolean('cache', raw.cache, true),
@@ -301,6 +293,12 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
     env,
   };
   checkNotImplemented(raw);
+  // References are checked now, so a typo fails before any download or scan.
+  if (targets.image) parseImageReference(targets.image, 'image');
+  if (baselineImage) parseImageReference(baselineImage, 'baseline-image');
+  if (Boolean(raw['registry-username']) !== Boolean(raw['registry-password'])) {
+    throw new ConfigError('registry-password', 'registry-username and registry-password go together', 'set both or neither');
+  }
   const t = config.targets;
   if (
     !t.image &&

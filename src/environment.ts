@@ -28,6 +28,8 @@ export function readEnvironment(
     runId: opt(env, 'GITHUB_RUN_ID'),
     runAttempt: opt(env, 'GITHUB_RUN_ATTEMPT'),
     workflowRef: opt(env, 'GITHUB_WORKFLOW_REF'),
+    workflow: opt(env, 'GITHUB_WORKFLOW'),
+    actionRepository: opt(env, 'GITHUB_ACTION_REPOSITORY'),
     runnerOs: opt(env, 'RUNNER_OS'),
     runnerArch: opt(env, 'RUNNER_ARCH'),
     idTokenRequestUrl: opt(env, 'ACTIONS_ID_TOKEN_REQUEST_URL'),

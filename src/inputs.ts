@@ -27,10 +27,11 @@ export const INPUT_DEFAULTS = {
   'comment-key': '',
   summary: 'true',
   annotations: 'false',
-  sbom: 'none',
+  sbom: 'cyclonedx',
   'sbom-file': '',
   'sbom-vulnerabilities': 'false',
-  'upload-artifact': 'false',
+  'cyclonedx-version': '1.6',
+  'upload-artifact': 'true',
   'dependency-snapshot': 'false',
   sign: 'false',
   'attest-sbom': '',
@@ -45,6 +46,7 @@ export const INPUT_DEFAULTS = {
   'registry-username': '',
   'registry-password': '',
   'trivy-version': '',
+  'trivy-allow-unsigned': 'false',
   'trivy-config': '',
   cache: 'true',
   'db-repository': '',
@@ -79,6 +81,10 @@ export interface RunEnvironment {
   readonly runnerArch?: string;
   readonly idTokenRequestUrl?: string;
   readonly idTokenRequestToken?: string;
+  /** `GITHUB_WORKFLOW`: the workflow's name (dependency snapshot correlator). */
+  readonly workflow?: string;
+  /** `GITHUB_ACTION_REPOSITORY`: where this action comes from (detector URL). */
+  readonly actionRepository?: string;
   /** `SOURCE_DATE_EPOCH` in seconds: pins timestamps in generated documents. */
   readonly sourceDateEpoch?: number;
   /** Whether this is running inside GitHub Actions (the CLI says false). */

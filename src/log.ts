@@ -15,6 +15,8 @@ export interface CoreLike {
   error(m: string): void;
   debug(m: string): void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  startGroup(name: string): void;
+  endGroup(): void;
 }
 
 export function actionsLogger(core: CoreLike): Logger {
@@ -24,6 +26,11 @@ export function actionsLogger(core: CoreLike): Logger {
     error: (m) => core.error(neutralise(m)),
     debug: (m) => core.debug(neutralise(m)),
     group: (name, fn) => core.group(neutralise(name), fn),
+    groupLines: (name, lines) => {
+      core.startGroup(neutralise(name));
+      for (const l of lines) core.info(neutralise(l));
+      core.endGroup();
+    },
   };
 }
 
@@ -38,6 +45,11 @@ export function terminalLogger(opts: { verbose: boolean; write: (line: string) =
     group: async (name, fn) => {
       if (opts.verbose) opts.write(`── ${neutralise(name)}`);
       return fn();
+    },
+    groupLines: (name, lines) => {
+      if (!opts.verbose) return;
+      opts.write(`── ${neutralise(name)}`);
+      for (const l of lines) opts.write(neutralise(l));
     },
   };
 }

@@ -8,6 +8,13 @@ import type { Config } from './config.js';
 import { describeError, GuardError } from './errors.js';
 import { exists, expandGlobs, readText, writeFileAtomic } from './files.js';
 import type { Decisions, ScanReport } from './model.js';
+import { publishArtifact, publishSnapshot } from './phases/publish.js';
+import { sbomPhase, type WrittenSbom } from './phases/sbom.js';
+import { scanPhase, type ScanOutcome } from './phases/scan.js';
+import { signingPhase, type SigningOutcome } from './phases/signing.js';
+import type { Services } from './services.js';
+import { preflightSigning } from './sigstore/setup.js';
+import { planTargets } from './trivy/targets.js';
 import { applyPolicy, oldestCriticalDays, tally, type Tally } from './policy/apply.js';
 import { decide, formatRule, type Verdict } from './policy/gate.js';
 import { parseIgnoreFile, type IgnoreRule } from './policy/ignore.js';
@@ -29,6 +36,7 @@ export const OUTPUT_NAMES = [
   'oldest-critical-days',
   'sarif-file',
   'sbom-file',
+  'artifact-id',
   'summary-file',
   'metrics-file',
   'image-digest',
@@ -45,6 +53,8 @@ export interface Logger {
   debug(message: string): void;
   /** Run `fn` inside a collapsed log group. */
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** A collapsed group of lines written at once (a tool's stderr). */
+  groupLines(name: string, lines: readonly string[]): void;
 }
 
 /** Where results go: the runner (outputs, job summary, failed status) or the terminal. */
@@ -58,6 +68,13 @@ export interface Deps {
   readonly log: Logger;
   readonly sink: Sink;
   readonly now: () => Date;
+  /** Trivy, registries, Sigstore, GitHub. Runs that only read reports never touch them. */
+  readonly services?: Services;
+}
+
+function services(deps: Deps): Services {
+  if (!deps.services) throw new GuardError('INTERNAL', 'this run needs services the caller did not provide');
+  return deps.services;
 }
 
 export interface RunResult {
@@ -67,6 +84,8 @@ export interface RunResult {
   readonly reports: readonly ScanReport[];
   readonly outputs: Readonly<Partial<Record<OutputName, string>>>;
   readonly summary: string;
+  readonly sboms: readonly WrittenSbom[];
+  readonly signing?: SigningOutcome;
 }
 
 /** 0 pass, 1 the gate failed, 2 the run could not complete (bad input, I/O, a bug). */
@@ -137,7 +156,19 @@ async function loadVex(config: Config, log: Logger): Promise<VexStatement[]> {
 export async function run(config: Config, deps: Deps): Promise<RunResult> {
   const { log } = deps;
   const now = deps.now();
-  const reports = await phase(log, 'Read Trivy reports', () => readReports(config, log));
+  // Checks that need no network come first: a missing permission fails before any download.
+  const signingMode = preflightSigning(config.signing, config.targets.image, config.env);
+  const plan = planTargets(config);
+
+  const scanned: ScanOutcome | undefined =
+    plan.length > 0
+      ? await phase(log, `Scan with Trivy (${plan.length} target${plan.length === 1 ? '' : 's'})`, () =>
+          scanPhase(plan, config, services(deps).scanner, log),
+        )
+      : undefined;
+  const read =
+    config.targets.reports.length > 0 ? await phase(log, 'Read Trivy reports', () => readReports(config, log)) : [];
+  const reports = [...(scanned?.primary ?? []), ...read];
 
   const decisions = await phase(log, 'Apply policy', async () => {
     const ignoreRules = await loadIgnoreRules(config, log);
@@ -150,19 +181,42 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
       now,
     });
     for (const r of d.expiredRules) {
-      log.warning(
-        `ignore rule ${r.id} in ${r.file} expired on ${r.expiredAt}: it no longer suppresses`,
-      );
+      log.warning(`ignore rule ${r.id} in ${r.file} expired on ${r.expiredAt}: it no longer suppresses`);
     }
     return d;
   });
 
+  const sboms =
+    config.sbom.formats.length > 0
+      ? await phase(log, 'Build SBOMs', () => sbomPhase(reports, decisions.decisions, config, log))
+      : [];
+
+  const signing =
+    signingMode === 'off'
+      ? undefined
+      : await phase(log, signingMode === 'sign' ? 'Sign and attest' : 'Verify signatures', () =>
+          signingPhase(
+            signingMode,
+            {
+              sboms,
+              ...((scanned?.imageReport ?? reports.find((r) => r.artifact.type === 'container_image')) && {
+                imageReport: (scanned?.imageReport ?? reports.find((r) => r.artifact.type === 'container_image'))!,
+              }),
+              now,
+            },
+            config,
+            services(deps),
+            log,
+          ),
+        );
+
   const t = tally(decisions.decisions);
-  const verdict = decide(
+  const findingsVerdict = decide(
     config.policy.failOn,
     t.gateCounts,
     config.policy.failOnNewOnly && decisions.hasBaseline,
   );
+  const verdict = withVerification(findingsVerdict, signing);
   const oldest = oldestCriticalDays(decisions.decisions, now);
   const failOn = formatRule(config.policy.failOn);
 
@@ -180,33 +234,64 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     // 0 when no counted CRITICAL vulnerability has a published date.
     'oldest-critical-days': String(oldest ?? 0),
   };
+  if (sboms.length > 0) outputs['sbom-file'] = sboms.map((s) => s.file).join('\n');
+  if (signing?.mode === 'sign') {
+    outputs['image-digest'] = signing.result.imageDigest;
+    outputs['signature-ref'] = signing.result.signatureRef;
+    outputs['attestation-refs'] = signing.result.attestationRefs.join('\n');
+    if (signing.result.rekorLogIndex !== undefined) {
+      outputs['rekor-log-index'] = String(signing.result.rekorLogIndex);
+    }
+  } else if (signing?.mode === 'verify') {
+    outputs['image-digest'] = signing.result.imageDigest;
+  }
 
-  const summary = renderSummary({
-    verdict,
-    failOn,
-    tally: t,
-    decisions: decisions.decisions,
-    expiredRules: decisions.expiredRules,
-    oldestCriticalDays: oldest,
-    sources: reports.map((r) => r.source),
-  });
+  const summary = [
+    renderSummary({
+      verdict,
+      failOn,
+      tally: t,
+      decisions: decisions.decisions,
+      expiredRules: decisions.expiredRules,
+      oldestCriticalDays: oldest,
+      sources: reports.map((r) => r.source),
+    }),
+    ...(sboms.length > 0 ? [`SBOMs: ${sboms.map((s) => `\`${s.file}\` (${s.format}, ${s.packageCount} packages)`).join(', ')}\n`] : []),
+    ...(signing ? [signing.summary] : []),
+  ].join('\n');
 
   await phase(log, 'Publish', async () => {
     const summaryFile = path.join(config.reporting.outputDir, 'summary.md');
     await writeFileAtomic(summaryFile, summary);
     outputs['summary-file'] = summaryFile;
     if (config.reporting.summary) await deps.sink.writeJobSummary(summary);
+    if (config.sbom.uploadArtifact) {
+      const files = [...sboms.map((s) => s.file), ...(scanned?.files ?? [])];
+      const uploaded = files.length > 0 ? await publishArtifact(files, config, services(deps), log) : undefined;
+      if (uploaded?.id !== undefined) outputs['artifact-id'] = String(uploaded.id);
+    }
+    if (config.sbom.dependencySnapshot) await publishSnapshot(reports, config, services(deps), log, now);
     for (const [name, value] of Object.entries(outputs) as [OutputName, string][]) {
       deps.sink.setOutput(name, value);
     }
-    log.info(
-      `outputs: ${Object.entries(outputs)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}`,
-    );
+    log.info(`outputs: ${Object.entries(outputs).map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`).join(' ')}`);
   });
 
-  return { verdict, tally: t, decisions, reports, outputs, summary };
+  return { verdict, tally: t, decisions, reports, outputs, summary, sboms, ...(signing && { signing }) };
+}
+
+/** Verify mode joins the gate: no signature that matches the identity fails it. */
+function withVerification(verdict: Verdict, signing: SigningOutcome | undefined): Verdict {
+  if (signing?.mode !== 'verify') return verdict;
+  const v = signing.result;
+  if (v.passed) {
+    return { ...verdict, reasons: [...verdict.reasons, `a signature of ${v.imageRef} matches the identity`] };
+  }
+  const why =
+    v.missingAttestations.length > 0 && v.signatures.some((s) => s.ok)
+      ? `no verified attestation of type ${v.missingAttestations.join(', ')} for ${v.imageRef}`
+      : `no signature of ${v.imageRef} matches the identity (${v.signatures.length} found)`;
+  return { ...verdict, pass: false, reasons: [...(verdict.pass ? [] : verdict.reasons), why] };
 }
 
 /**

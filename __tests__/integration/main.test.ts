@@ -32,6 +32,7 @@ async function runIn(
       error: () => undefined,
       warning: (m) => warnings.push(m),
       group: (_n, fn) => fn(),
+      groupLines: () => undefined,
     },
     sink: {
       setOutput: (name, value) => void (outputs[name] = value),

@@ -1,0 +1,76 @@
+/**
+ * Optional publishing: the workflow artifact and the dependency snapshot. Each degrades to a
+ * warning (naming the permission when that is the cause); neither fails the run.
+ */
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { describeError } from '../errors.js';
+import { artifactName, uploadArtifact, type UploadedArtifact } from '../github/artifact.js';
+import { submitSnapshot } from '../github/dependency-graph.js';
+import type { Logger } from '../main.js';
+import type { ScanReport } from '../model.js';
+import { toDependencySnapshot } from '../sbom/dependency-snapshot.js';
+import type { Services } from '../services.js';
+import { VERSION } from '../version.js';
+
+export async function publishArtifact(
+  files: readonly string[],
+  config: Config,
+  services: Services,
+  log: Logger,
+): Promise<UploadedArtifact | undefined> {
+  if (!config.env.inActions) {
+    log.info('upload-artifact: not inside GitHub Actions, nothing uploaded');
+    return undefined;
+  }
+  try {
+    const name = artifactName({
+      job: config.env.job ?? 'job',
+      ...(config.reporting.commentKey && { legKey: config.reporting.commentKey }),
+      ...(config.env.runAttempt && { runAttempt: config.env.runAttempt }),
+    });
+    const uploaded = await uploadArtifact(files, name, { uploader: await services.artifacts() });
+    if (uploaded) log.info(`artifact ${uploaded.name}: ${uploaded.files.map((f) => path.basename(f)).join(', ')}`);
+    return uploaded;
+  } catch (err) {
+    log.warning(`upload-artifact: ${describeError(err)}`);
+    return undefined;
+  }
+}
+
+export async function publishSnapshot(
+  reports: readonly ScanReport[],
+  config: Config,
+  services: Services,
+  log: Logger,
+  now: Date,
+): Promise<void> {
+  const { env } = config;
+  if (!env.repository || !env.sha || !env.ref || !config.githubToken) {
+    log.warning('dependency-snapshot: needs GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF and github-token; nothing submitted');
+    return;
+  }
+  const snapshot = toDependencySnapshot(reports, {
+    sha: env.sha,
+    ref: env.ref,
+    correlator: [env.workflow ?? 'workflow', env.job ?? 'job', config.reporting.commentKey ?? ''].filter(Boolean).join(' / '),
+    jobId: env.runId ?? '0',
+    ...(env.runId && env.repository && { jobUrl: `${env.serverUrl}/${env.repository}/actions/runs/${env.runId}` }),
+    detectorVersion: VERSION,
+    detectorUrl: `${env.serverUrl}/${env.actionRepository ?? 'supply-chain-guard/supply-chain-guard'}`,
+    scanned: now,
+    ...(config.reporting.dockerfile && { imageManifestPath: config.reporting.dockerfile }),
+  });
+  try {
+    const r = await submitSnapshot(snapshot, {
+      apiUrl: env.apiUrl,
+      repository: env.repository,
+      token: config.githubToken,
+      fetch: services.fetch,
+    });
+    if (r.kind === 'skipped') log.warning(`dependency-snapshot: ${r.warning}`);
+    else log.info(`dependency-snapshot: submitted (id ${r.id}, ${r.result})`);
+  } catch (err) {
+    log.warning(`dependency-snapshot: ${describeError(err)}`);
+  }
+}
