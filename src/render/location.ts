@@ -6,15 +6,13 @@
  */
 import path from 'node:path';
 import type { Artifact, Finding, Location } from '../model.js';
+import { imageRepository, isImageArtifact } from '../policy/identity.js';
+
+export { imageRepository, isImageArtifact, stableTarget } from '../policy/identity.js';
 
 export interface PathOptions {
   /** Absolute workspace path: absolute artifact paths under it become repo-relative. */
   readonly workspace?: string;
-}
-
-/** True for image scans (a registry reference or an image archive). */
-export function isImageArtifact(artifactType: string): boolean {
-  return artifactType === 'container_image';
 }
 
 function looksLikeUrl(name: string): boolean {
@@ -33,21 +31,6 @@ function repoRelative(name: string, opts: PathOptions): string | undefined {
   }
   const norm = path.posix.normalize(posix);
   return norm.startsWith('../') || norm === '..' ? undefined : norm;
-}
-
-/**
- * The repository of an image reference without tag or digest (`ghcr.io/org/app:1.2@sha256:…`
- * → `ghcr.io/org/app`). Archive paths and other names come back unchanged.
- */
-export function imageRepository(name: string): string {
-  let ref = name.trim();
-  const at = ref.indexOf('@');
-  if (at >= 0) ref = ref.slice(0, at);
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  // A colon after the last slash is a tag; one before it is a registry port.
-  if (colon > slash) ref = ref.slice(0, colon);
-  return ref;
 }
 
 /**
@@ -96,15 +79,6 @@ export function toUriPath(p: string): string {
     .filter((s) => s !== '' && s !== '.')
     .map((s) => encodeURIComponent(s))
     .join('/');
-}
-
-/**
- * The stable part of a result target: OS package results are named after the artifact
- * and OS version (`app:1.2 (alpine 3.18.4)`), which churn; their OS family is stable.
- */
-export function stableTarget(loc: Location): string {
-  if (loc.resultClass === 'os-pkgs') return `os:${loc.resultType ?? 'os'}`;
-  return loc.target;
 }
 
 /** The logical location of an image finding: the repository, then the file inside the image. */

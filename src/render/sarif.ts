@@ -21,6 +21,7 @@ import {
   type Severity,
   type Suppression,
 } from '../model.js';
+import { canonicalCheckId } from '../policy/identity.js';
 import { escapeMarkdownInline, safeUrl, truncate } from './escape.js';
 import {
   imageLogicalPath,
@@ -187,12 +188,6 @@ function ruleName(f: Finding): string {
     case 'license':
       return 'License';
   }
-}
-
-/** Misconfiguration IDs changed form in Trivy 0.69 (`DS002` → `DS-0002`); the AVD ID did not. */
-function canonicalCheckId(f: Finding): string {
-  if (f.kind === 'misconfiguration' && f.avdId !== undefined) return f.avdId.replace(/^AVD-/, '');
-  return f.id;
 }
 
 /** The stable identity a fingerprint is built from: what the finding is and where, nothing volatile. */
