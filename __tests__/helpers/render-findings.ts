@@ -118,7 +118,11 @@ export function report(findings: readonly Finding[], over: Partial<ScanReport> =
 /** Every failing finding counted and gated, nothing suppressed: policy with no rules. */
 export function counted(findings: readonly Finding[], over: Partial<Decisions> = {}): Decisions {
   return {
-    decisions: findings.map((finding) => ({ finding, counted: isFailing(finding), gated: isFailing(finding) })),
+    decisions: findings.map((finding) => ({
+      finding,
+      counted: isFailing(finding),
+      gated: isFailing(finding),
+    })),
     fixed: [],
     expiredRules: [],
     hasBaseline: false,

@@ -332,6 +332,8 @@ interface Sections {
     readonly tableHead: readonly string[];
     readonly rows: readonly Row[];
     readonly open?: boolean;
+    /** Append the row count to the title (per-target titles carry their own counts). */
+    readonly counted?: boolean;
   }[];
 }
 
@@ -350,7 +352,9 @@ function compose(
     const title =
       hidden > 0
         ? `${g.title} (${rows.length} of ${g.rows.length} shown)`
-        : `${g.title} (${g.rows.length})`;
+        : g.counted === false
+          ? g.title
+          : `${g.title} (${g.rows.length})`;
     const body =
       rows.length > 0
         ? [...g.tableHead, ...rows.map((r) => r.text)]
@@ -461,6 +465,7 @@ function buildSections(
         title: `${target}: ${countsLine || 'no findings'}${facts.length ? ` — ${facts.join(', ')}` : ''}`,
         tableHead: findingHeader(hasBaseline),
         rows: rowsOf(list, group++, rank, (d) => findingRow(d, ctx, hasBaseline)),
+        counted: false,
       });
     }
   } else if (counted.length > top.length) {
