@@ -14,7 +14,13 @@ export default tseslint.config(
   },
   {
     // Layering: pure layers never reach into the runner or the publishers.
-    files: ['src/render/**', 'src/policy/**', 'src/sbom/**', 'src/trivy/parse.ts', 'src/trivy/args.ts'],
+    files: [
+      'src/render/**',
+      'src/policy/**',
+      'src/sbom/**',
+      'src/trivy/parse.ts',
+      'src/trivy/args.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -5,6 +5,7 @@
  * Pure: text in, model out; knows nothing of SARIF, policy or the runner.
  */
 import { InputFileError } from '../errors.js';
+import { ReportSplitter, SplitError, type ListKey } from './report-splitter.js';
 import {
   isSeverity,
   type Artifact,
@@ -43,11 +44,6 @@ function strings(o: Json, key: string): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-function objects(o: Json, key: string): Json[] {
-  const v = o[key];
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
-
 function obj(o: Json, key: string): Json | undefined {
   const v = o[key];
   return isObject(v) ? v : undefined;
@@ -60,8 +56,11 @@ function severity(o: Json): Severity {
 
 /** Only defined values, so optional properties stay absent (exactOptionalPropertyTypes). */
 function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o as { [K in keyof T]: Exclude<T[K], undefined> };
+  // Copy rather than `delete`: deleting keys drops V8 objects into slow dictionary mode,
+  // which costs memory and time on reports with tens of thousands of findings.
+  const out: Record<string, unknown> = {};
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
 /** Explains what a non-Trivy document is, so the error says what was passed by mistake. */
@@ -86,36 +85,252 @@ function recogniseOther(doc: unknown): string | undefined {
 
 const REMEDY = 'pass a report written by `trivy ... --format json` (SchemaVersion 2)';
 
-/** Parse one report. `source` names the file in every error. */
-export function parseTrivyReport(text: string, source: string): ScanReport {
-  if (text.trim() === '') {
-    throw new InputFileError('REPORT_INVALID', source, 'the file is empty', { remedy: REMEDY });
+/**
+ * The push parser: feed a report in byte chunks (`write`), get the ScanReport from `end`.
+ * Packages and findings are converted one by one as they arrive, so the whole text and the
+ * whole JSON tree never exist at once. `source` names the file in every error.
+ */
+export class TrivyReportParser {
+  private readonly splitter: ReportSplitter;
+  private readonly root: Json = {};
+  private readonly results: ResultBuilder[] = [];
+  private current: ResultBuilder | undefined;
+  /** Items wait here when they arrive before the fields their location needs. */
+  private deferred = false;
+  private bytes = 0;
+  private firstByte: number | undefined;
+
+  constructor(private readonly source: string) {
+    this.splitter = new ReportSplitter({
+      rootField: (key, value) => {
+        this.root[key] = value;
+        if (
+          key === 'SchemaVersion' ||
+          key === 'bomFormat' ||
+          key === 'spdxVersion' ||
+          key === 'runs'
+        ) {
+          checkRoot(this.root, this.source, false);
+        }
+      },
+      resultStart: () => {
+        // Trivy writes ArtifactName/ArtifactType before Results; anything else waits for the end.
+        if (!('ArtifactName' in this.root)) this.deferred = true;
+        this.current = new ResultBuilder(this.source);
+        this.results.push(this.current);
+      },
+      resultInvalid: (index) => {
+        throw new InputFileError(
+          'REPORT_INVALID',
+          this.source,
+          `Results[${index}] is not an object`,
+          {
+            remedy: REMEDY,
+          },
+        );
+      },
+      resultField: (key, value) => this.current!.field(key, value),
+      listStart: (key) => this.current!.listStart(key),
+      listItem: (key, value) => {
+        if (isObject(value))
+          this.current!.item(key, value, this.deferred ? undefined : this.artifact());
+      },
+      resultEnd: () => {
+        if (!this.deferred) this.current!.flush(this.artifact());
+        this.current = undefined;
+      },
+    });
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    const truncated =
-      /end of JSON input|Unterminated|Expected/.test(detail) && text.trim().length > 0;
-    throw new InputFileError(
+
+  private artifactCache: Artifact | undefined;
+  private artifact(): Artifact {
+    this.artifactCache ??= toArtifact(this.root);
+    return this.artifactCache;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.firstByte === undefined) {
+      const i = chunk.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+      if (i >= 0) this.firstByte = chunk[i];
+    }
+    this.bytes += chunk.length;
+    try {
+      this.splitter.write(chunk);
+    } catch (err) {
+      throw this.toError(err);
+    }
+  }
+
+  end(): ScanReport {
+    if (this.firstByte === undefined) {
+      throw new InputFileError('REPORT_INVALID', this.source, 'the file is empty', {
+        remedy: REMEDY,
+      });
+    }
+    try {
+      this.splitter.end();
+    } catch (err) {
+      throw this.toError(err);
+    }
+    checkRoot(this.root, this.source, true);
+    const results = this.root['Results'];
+    if (
+      results !== undefined &&
+      results !== null &&
+      this.results.length === 0 &&
+      !Array.isArray(results)
+    ) {
+      throw new InputFileError('REPORT_INVALID', this.source, '"Results" is not an array', {
+        remedy: REMEDY,
+      });
+    }
+    const artifact = this.artifact();
+    return assemble(
+      this.source,
+      this.root,
+      artifact,
+      this.results.map((r) => r.finish(artifact)),
+    );
+  }
+
+  private toError(err: unknown): unknown {
+    if (!(err instanceof SplitError)) return err;
+    if (this.firstByte !== 0x7b /* { */) {
+      return new InputFileError(
+        'REPORT_INVALID',
+        this.source,
+        'not a JSON object: not a Trivy JSON report',
+        {
+          cause: err,
+          remedy: REMEDY,
+        },
+      );
+    }
+    const truncated = err.offset >= this.bytes && err.message === 'unexpected end of input';
+    return new InputFileError(
       'REPORT_INVALID',
-      source,
-      `not valid JSON${truncated && !text.trimEnd().endsWith('}') ? ' (the file looks truncated)' : ''}: ${detail}`,
+      this.source,
+      `not valid JSON${truncated ? ' (the file looks truncated)' : ''}: ${err.message} at byte ${err.offset}`,
       { cause: err, remedy: REMEDY },
     );
   }
-  return toScanReport(doc, source);
 }
 
-/** Convert an already parsed JSON value (the caller may have parsed it to stream). */
-export function toScanReport(doc: unknown, source: string): ScanReport {
+/** Collects one `Results[]` entry: its location fields, then its lists item by item. */
+class ResultBuilder {
+  private readonly fields: Json = {};
+  private readonly pending: [ListKey, Json][] = [];
+  private loc: Location | undefined;
+  hasPackageList = false;
+  readonly packages: Package[] = [];
+  readonly findings: Finding[] = [];
+
+  constructor(private readonly source: string) {}
+
+  field(key: string, value: unknown): void {
+    this.fields[key] = value;
+  }
+
+  listStart(key: ListKey): void {
+    if (key === 'Packages') this.hasPackageList = true;
+  }
+
+  /** Convert now when the location is known (Trivy writes Target/Class/Type first). */
+  item(key: ListKey, value: Json, artifact: Artifact | undefined): void {
+    if (artifact === undefined || !('Target' in this.fields)) {
+      this.pending.push([key, value]);
+      return;
+    }
+    this.convert(key, value, this.location(artifact));
+  }
+
+  flush(artifact: Artifact): void {
+    const loc = this.location(artifact);
+    for (const [key, value] of this.pending) this.convert(key, value, loc);
+    this.pending.length = 0;
+  }
+
+  finish(artifact: Artifact): ConvertedResult {
+    this.flush(artifact);
+    const loc = this.location(artifact);
+    return {
+      info: { ...loc, packageCount: this.packages.length },
+      packages: this.packages,
+      findings: this.findings,
+      hasPackageList: this.hasPackageList,
+    };
+  }
+
+  private location(artifact: Artifact): Location {
+    this.loc ??= defined({
+      artifact: artifact.name,
+      artifactType: artifact.type,
+      target: str(this.fields, 'Target') ?? '',
+      resultClass: str(this.fields, 'Class') ?? '',
+      resultType: str(this.fields, 'Type'),
+    });
+    return this.loc;
+  }
+
+  private convert(key: ListKey, v: Json, loc: Location): void {
+    switch (key) {
+      case 'Packages':
+        this.packages.push(toPackage(v, loc));
+        return;
+      case 'Vulnerabilities':
+        this.findings.push(toVulnerability(v, loc, this.source));
+        return;
+      case 'Misconfigurations':
+        this.findings.push(toMisconfiguration(v, loc, this.source));
+        return;
+      case 'Secrets':
+        this.findings.push(toSecret(v, loc, this.source));
+        return;
+      case 'Licenses':
+        this.findings.push(toLicense(v, loc, this.source));
+        return;
+    }
+  }
+}
+
+interface ConvertedResult {
+  readonly info: ResultInfo;
+  readonly packages: readonly Package[];
+  readonly findings: readonly Finding[];
+  readonly hasPackageList: boolean;
+}
+
+function assemble(
+  source: string,
+  root: Json,
+  artifact: Artifact,
+  results: readonly ConvertedResult[],
+): ScanReport {
+  const trivy = obj(root, 'Trivy');
+  return defined({
+    source,
+    schemaVersion: SUPPORTED_SCHEMA,
+    trivyVersion: trivy ? str(trivy, 'Version') : undefined,
+    createdAt: str(root, 'CreatedAt'),
+    artifact,
+    results: results.map((r) => r.info),
+    findings: results.flatMap((r) => r.findings),
+    packages: results.flatMap((r) => r.packages),
+    hasPackageList: results.some((r) => r.hasPackageList),
+  });
+}
+
+/**
+ * Refuse what is not a SchemaVersion 2 Trivy report, saying what it is instead. `complete`:
+ * the whole top level has been seen (a missing SchemaVersion is then final).
+ */
+function checkRoot(doc: unknown, source: string, complete: boolean): void {
   const other = recogniseOther(doc);
   if (other !== undefined)
     throw new InputFileError('REPORT_INVALID', source, other, { remedy: REMEDY });
-  const root = doc as Json;
-  const schema = root['SchemaVersion'];
+  const schema = (doc as Json)['SchemaVersion'];
   if (schema === undefined) {
+    if (!complete) return;
     throw new InputFileError(
       'REPORT_INVALID',
       source,
@@ -133,52 +348,40 @@ export function toScanReport(doc: unknown, source: string): ScanReport {
       { remedy: REMEDY },
     );
   }
-  const results = root['Results'];
-  if (results !== undefined && results !== null && !Array.isArray(results)) {
-    throw new InputFileError('REPORT_INVALID', source, '"Results" is not an array', {
-      remedy: REMEDY,
-    });
+}
+
+/** Parse a whole report held in memory (a string). Large files: use TrivyReportParser. */
+export function parseTrivyReport(text: string, source: string): ScanReport {
+  if (/^\s*\{/.test(text)) {
+    const parser = new TrivyReportParser(source);
+    parser.write(Buffer.from(text, 'utf8'));
+    return parser.end();
   }
-  const artifact = toArtifact(root);
-  const infos: ResultInfo[] = [];
-  const findings: Finding[] = [];
-  const packages: Package[] = [];
-  let hasPackageList = false;
-  for (const [i, r] of (results ?? []).entries()) {
-    if (!isObject(r)) {
-      throw new InputFileError('REPORT_INVALID', source, `Results[${i}] is not an object`, {
+  if (text.trim() === '') {
+    throw new InputFileError('REPORT_INVALID', source, 'the file is empty', { remedy: REMEDY });
+  }
+  // Not an object: parse it whole to say what it is (an array, a string, not JSON at all).
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new InputFileError(
+      'REPORT_INVALID',
+      source,
+      `not valid JSON: ${(err as Error).message}`,
+      {
+        cause: err,
         remedy: REMEDY,
-      });
-    }
-    const loc: Location = defined({
-      artifact: artifact.name,
-      artifactType: artifact.type,
-      target: str(r, 'Target') ?? '',
-      resultClass: str(r, 'Class') ?? '',
-      resultType: str(r, 'Type'),
-    });
-    const pkgs = objects(r, 'Packages');
-    if (Array.isArray(r['Packages'])) hasPackageList = true;
-    infos.push({ ...loc, packageCount: pkgs.length });
-    for (const p of pkgs) packages.push(toPackage(p, loc));
-    for (const v of objects(r, 'Vulnerabilities')) findings.push(toVulnerability(v, loc, source));
-    for (const m of objects(r, 'Misconfigurations'))
-      findings.push(toMisconfiguration(m, loc, source));
-    for (const s of objects(r, 'Secrets')) findings.push(toSecret(s, loc, source));
-    for (const l of objects(r, 'Licenses')) findings.push(toLicense(l, loc, source));
+      },
+    );
   }
-  const trivy = obj(root, 'Trivy');
-  return defined({
-    source,
-    schemaVersion: SUPPORTED_SCHEMA,
-    trivyVersion: trivy ? str(trivy, 'Version') : undefined,
-    createdAt: str(root, 'CreatedAt'),
-    artifact,
-    results: infos,
-    findings,
-    packages,
-    hasPackageList,
-  });
+  return toScanReport(doc, source);
+}
+
+/** Convert an already parsed JSON value (small documents, tests). */
+export function toScanReport(doc: unknown, source: string): ScanReport {
+  checkRoot(doc, source, true);
+  return parseTrivyReport(JSON.stringify(doc), source);
 }
 
 function toArtifact(root: Json): Artifact {
