@@ -4,6 +4,7 @@ import {
   escapeCommandData,
   escapeCommandProperty,
   escapeHtml,
+  escapeHtmlInline,
   escapeLabelValue,
   escapeMarkdownInline,
   markdownLink,
@@ -98,6 +99,11 @@ describe('workflow command and metrics escaping', () => {
   it('escapes HTML', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
       '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
+    );
+  });
+  it('escapes one line of HTML text and breaks mentions in it', () => {
+    expect(escapeHtmlInline('<b>@octo/team</b>\n#12')).toBe(
+      `&lt;b&gt;@${ZWSP}octo/team&lt;/b&gt; #${ZWSP}12`,
     );
   });
   it('truncates by code point', () => {

@@ -195,6 +195,18 @@ describe('the job summary', () => {
     expect(md).toContain('<summary>ghcr.io/octo/worker: 1 CRITICAL — Trivy 0.69.1</summary>');
   });
 
+  it('escapes target names in section titles (no HTML, no mentions)', () => {
+    const evil = vuln({
+      artifact: 'apps/@octo/<img src=x>',
+      artifactType: 'filesystem',
+      resultClass: 'lang-pkgs',
+      target: 'package-lock.json',
+    });
+    const md = renderSummary([report([evil])], counted([evil]), CTX);
+    const summaries = md.split('\n').filter((l) => l.startsWith('<summary>'));
+    expect(summaries.join('\n')).toContain('apps/@\u200bocto/&lt;img src=x&gt;');
+  });
+
   it('keeps within 1 MiB (bytes, not characters) with many multi-byte rows', () => {
     const many = Array.from({ length: 20_000 }, (_, i) =>
       vuln({ id: `CVE-${i}`, title: 'ü'.repeat(50), pkgName: `pkg-${'é'.repeat(30)}-${i}` }),

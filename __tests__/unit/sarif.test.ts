@@ -74,6 +74,14 @@ describe('locations', () => {
     });
   });
 
+  it('makes an absolute Dockerfile path relative to the workspace', () => {
+    const { log } = render([vuln()], {
+      dockerfile: '/home/runner/work/app/app/Dockerfile',
+      workspace: '/home/runner/work/app/app',
+    });
+    expect(results(log)[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe('Dockerfile');
+  });
+
   it('uses the image repository (no tag, no digest) as a logical path otherwise', () => {
     const { log } = render([
       vuln({ artifact: 'localhost:5000/octo/app:pr-9@sha256:' + 'a'.repeat(64) }),

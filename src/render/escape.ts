@@ -24,6 +24,22 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
+/**
+ * One line of text for an HTML element such as `<summary>`: entities, no line breaks, and the
+ * same zero-width space after `@` and `#` as in Markdown (mentions are found in HTML text too).
+ */
+export function escapeHtmlInline(text: string, maxLength = 300): string {
+  return escapeHtml(
+    truncate(
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what we strip
+      text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim(),
+      maxLength,
+    ),
+  )
+    .replace(/@(?=[\w-])/g, `@${ZWSP}`)
+    .replace(/#(?=\d)/g, `#${ZWSP}`);
+}
+
 /** Cut to `max` characters (by code point), marking the cut with an ellipsis. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -20,7 +20,7 @@ function looksLikeUrl(name: string): boolean {
 }
 
 /** A local path inside the repository, or undefined for URLs and paths outside it. */
-function repoRelative(name: string, opts: PathOptions): string | undefined {
+export function repoRelative(name: string, opts: PathOptions): string | undefined {
   if (name === '' || looksLikeUrl(name)) return undefined;
   const posix = name.replace(/\\/g, '/');
   if (path.posix.isAbsolute(posix)) {

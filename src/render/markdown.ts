@@ -19,7 +19,13 @@ import {
   type Suppression,
 } from '../model.js';
 import type { Verdict } from '../policy/gate.js';
-import { escapeCode, escapeHtml, escapeMarkdownInline, markdownLink, safeUrl } from './escape.js';
+import {
+  escapeCode,
+  escapeHtmlInline,
+  escapeMarkdownInline,
+  markdownLink,
+  safeUrl,
+} from './escape.js';
 import { artifactLabel, repoFilePath, type PathOptions } from './location.js';
 import type { SarifOmission } from './sarif.js';
 
@@ -261,7 +267,7 @@ function details(summary: string, body: readonly string[]): string[] {
   // The blank line after <summary> lets GitHub render the Markdown table inside.
   return [
     '<details>',
-    `<summary>${escapeHtml(summary)}</summary>`,
+    `<summary>${escapeHtmlInline(summary)}</summary>`,
     '',
     ...body,
     '',
@@ -359,7 +365,7 @@ function compose(
       rows.length > 0
         ? [...g.tableHead, ...rows.map((r) => r.text)]
         : ['_All rows left out for length._'];
-    if (g.open) out.push(`### ${escapeHtml(title)}`, '', ...body, '');
+    if (g.open) out.push(`### ${escapeMarkdownInline(title)}`, '', ...body, '');
     else out.push(...details(title, body));
   }
   if (dropped > 0)

@@ -27,6 +27,7 @@ import {
   imageLogicalPath,
   isImageArtifact,
   repoFilePath,
+  repoRelative,
   stableTarget,
   targetCategory,
   toUriPath,
@@ -240,9 +241,11 @@ function lineRegion(start: number | undefined, end: number | undefined): SarifRe
 
 function resultLocation(f: Finding, opts: SarifOptions): { uri: string; region: SarifRegion } {
   if (isImageArtifact(f.artifactType)) {
-    if (opts.dockerfile !== undefined) {
+    const dockerfile =
+      opts.dockerfile === undefined ? undefined : repoRelative(opts.dockerfile, opts);
+    if (dockerfile !== undefined) {
       return {
-        uri: toUriPath(opts.dockerfile),
+        uri: toUriPath(dockerfile),
         region: { startLine: Math.max(1, opts.dockerfileLine ?? 1) },
       };
     }
