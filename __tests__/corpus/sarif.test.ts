@@ -71,6 +71,38 @@ describe.skipIf(!HAS_CORPUS || !HAS_MULTITOOL)(
         writeFileSync(out, JSON.stringify(log));
         inputs.set(`fan-in part ${i}`, out);
       });
+      // Suppressions and baseline states, which plain corpus renders do not exercise.
+      const centos = load('trivy-json/image/centos-7.json');
+      const marked: Decisions = {
+        ...noPolicy([centos]),
+        hasBaseline: true,
+        decisions: centos.findings.map((finding, i) => ({
+          finding,
+          counted: i % 2 === 0,
+          gated: i % 2 === 0,
+          baseline: i % 3 === 0 ? ('new' as const) : ('unchanged' as const),
+          ...(i % 2 === 1 && {
+            suppression: {
+              kind: 'ignore-file' as const,
+              file: '.trivyignore.yaml',
+              statement: 'accepted risk',
+              expiresAt: '2027-01-01',
+            },
+          }),
+        })),
+      };
+      const variant = path.join(dir, 'suppressed-baseline.sarif');
+      writeFileSync(
+        variant,
+        JSON.stringify(
+          renderSarif([centos], marked, {
+            toolVersion: '0.1.0',
+            includeSuppressed: true,
+            dockerfile: 'Dockerfile',
+          }).log,
+        ),
+      );
+      inputs.set('centos-7 with suppressions, baseline states and a Dockerfile anchor', variant);
       // A canary the rules must reject (a result without a location): proves the check can fail.
       const first = sarifOf([load('trivy-json/image/alpine-310.json')]);
       const broken = {
@@ -138,7 +170,12 @@ describe.skipIf(!HAS_CORPUS || !HAS_MULTITOOL)(
       expect(found.filter((f) => f.startsWith('error ')).length).toBeGreaterThan(0);
     });
 
-    it.each([...files, 'fan-in part 0', 'fan-in part 1'])('%s: no errors or warnings', (file) => {
+    it.each([
+      ...files,
+      'fan-in part 0',
+      'fan-in part 1',
+      'centos-7 with suppressions, baseline states and a Dockerfile anchor',
+    ])('%s: no errors or warnings', (file) => {
       const out = inputs.get(file);
       expect(out).toBeDefined();
       expect(byFile.get(path.basename(out!)) ?? []).toEqual([]);

@@ -182,7 +182,22 @@ describe('what is included', () => {
     expect(results(log).map((r) => r.ruleId)).toEqual(['CVE-LOW']);
   });
 
-  it('marks suppressed findings with an accepted external suppression and its reason', () => {
+  it('leaves suppressed findings out by default (code scanning would show them as open alerts)', () => {
+    const f = vuln();
+    const d = {
+      ...counted([]),
+      decisions: [
+        decision(f, {
+          counted: false,
+          gated: false,
+          suppression: { kind: 'ignore-file', file: '.trivyignore' },
+        }),
+      ],
+    };
+    expect(results(renderSarif([report([f])], d, OPTS).log)).toEqual([]);
+  });
+
+  it('with includeSuppressed, marks them with an accepted external suppression and its reason', () => {
     const f = vuln();
     const d = {
       ...counted([]),
@@ -199,7 +214,7 @@ describe('what is included', () => {
         }),
       ],
     };
-    const r = results(renderSarif([report([f])], d, OPTS).log)[0]!;
+    const r = results(renderSarif([report([f])], d, { ...OPTS, includeSuppressed: true }).log)[0]!;
     expect(r.suppressions).toEqual([
       {
         kind: 'external',

@@ -141,6 +141,13 @@ export interface SarifOptions extends PathOptions {
   readonly maxResultsPerRun?: number;
   /** @default SARIF_LIMITS.gzipBytes */
   readonly maxGzipBytes?: number;
+  /**
+   * Include suppressed findings, marked with an accepted external `suppressions` entry. Off by
+   * default: code scanning does not dismiss alerts from `suppressions` by itself, so a
+   * suppressed finding would reappear as an open alert (Trivy leaves ignored findings out too).
+   * @default false
+   */
+  readonly includeSuppressed?: boolean;
 }
 
 /** What did not fit GitHub's limits, per category: for the log and the summary. */
@@ -404,7 +411,8 @@ interface RunDraft {
   readonly results: ResultDraft[];
 }
 
-function reportedDecision(d: Decision): boolean {
+function reportedDecision(d: Decision, includeSuppressed: boolean): boolean {
+  if (d.suppression !== undefined && !includeSuppressed) return false;
   return d.filtered === undefined && isFailing(d.finding);
 }
 
@@ -444,7 +452,7 @@ export function renderSarif(
   for (const r of reports) ensureRun(r.artifact, r.trivyVersion);
   let order = 0;
   for (const d of decisions.decisions) {
-    if (!reportedDecision(d)) continue;
+    if (!reportedDecision(d, opts.includeSuppressed ?? false)) continue;
     const run = ensureRun({ name: d.finding.artifact, type: d.finding.artifactType });
     run.results.push({ category: run.category, decision: d, order: order++ });
   }
