@@ -2,7 +2,7 @@
 import { SEVERITIES } from '../src/model.js';
 import { applyPolicy, oldestCriticalDays, tally } from '../src/policy/apply.js';
 import { decide, formatRule, parseFailOn } from '../src/policy/gate.js';
-import { renderSummary } from '../src/render/summary.js';
+import { renderSummary } from '../src/render/markdown.js';
 import { readTrivyReport } from '../src/trivy/read-report.js';
 
 const parsed = parseFailOn('critical>0,high>10');
@@ -22,13 +22,12 @@ export async function pipeline(file: string): Promise<string> {
   });
   const t = tally(decisions.decisions);
   const verdict = decide(failOn.value, t.gateCounts);
-  return renderSummary({
+  return renderSummary([report], decisions, {
     verdict,
     failOn: formatRule(failOn.value),
-    tally: t,
-    decisions: decisions.decisions,
-    expiredRules: decisions.expiredRules,
-    oldestCriticalDays: oldestCriticalDays(decisions.decisions, NOW),
-    sources: [report.source],
+    notes: [
+      `${t.total} counted`,
+      `oldest unpatched critical: ${oldestCriticalDays(decisions.decisions, NOW) ?? 0} days`,
+    ],
   });
 }

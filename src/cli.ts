@@ -2,12 +2,14 @@
  * The CLI's entry: argv → the same RawInputs the action reads, the same run, a terminal table.
  * Exit codes: 0 pass, 1 the gate failed, 2 usage or input error.
  */
+import path from 'node:path';
 import { buildConfig } from './config.js';
 import { readEnvironment } from './environment.js';
 import { INPUT_DEFAULTS, INPUT_NAMES, type InputName, type RawInputs } from './inputs.js';
 import { terminalLogger } from './log.js';
 import { runAndGate, type OutputName } from './main.js';
 import { renderTable } from './render/table.js';
+import { realServices } from './services.js';
 
 /** Publishing to GitHub makes no sense from a terminal: off unless asked for. */
 const CLI_DEFAULTS: Partial<Record<InputName, string>> = {
@@ -133,12 +135,18 @@ export async function cli(
         outputs[name] = value;
       },
       writeJobSummary: async () => undefined,
+      annotate: () => undefined,
       // Printed after the table, so the reason is the last thing on screen.
       fail: (message) => {
         failure = message;
       },
     },
     now: () => new Date(),
+    services: realServices(
+      { env: io.env, platform: process.platform, arch: process.arch },
+      // No runner tool cache here: verified Trivy binaries are kept under the output dir.
+      { inActions: false, cliToolCache: path.join(env.tempDir, 'supply-chain-guard', 'tools') },
+    ),
   });
   if (result) {
     io.stdout(renderTable(result.tally, result.decisions.decisions, result.verdict));

@@ -3,7 +3,7 @@
  * and list what is accepted. Nothing below this layer reads inputs or the environment.
  */
 import path from 'node:path';
-import { ConfigError, NotImplementedError } from './errors.js';
+import { ConfigError } from './errors.js';
 import type { InputName, RawInputs, RunEnvironment } from './inputs.js';
 import { SEVERITIES, isSeverity, type Severity } from './model.js';
 import { parseImageReference } from './oci/reference.js';
@@ -94,21 +94,6 @@ export interface Config {
   readonly env: RunEnvironment;
 }
 
-/**
- * Inputs whose capability is not built yet, with the value that keeps them inert. A value
- * other than that fails at config time with "not implemented yet: <input>".
- */
-export const NOT_IMPLEMENTED: Partial<Record<InputName, readonly string[]>> = {
-  'baseline-report': [''],
-  'fail-on-new-only': ['false'],
-  'upload-sarif': ['false'],
-  'sarif-category': [''],
-  'pr-comment': ['false'],
-  'comment-key': [''],
-  annotations: ['false'],
-  dockerfile: [''],
-};
-
 const TRUE = ['true', 'yes', '1', 'on'];
 const FALSE = ['false', 'no', '0', 'off', ''];
 
@@ -183,7 +168,11 @@ function parseSbomFormats(value: string): SbomFormat[] {
 function parseCycloneDxVersion(value: string): '1.6' | '1.5' {
   const v = value.trim() || '1.6';
   if (v !== '1.6' && v !== '1.5') {
-    throw new ConfigError('cyclonedx-version', `"${value}" is not a supported CycloneDX version`, 'use 1.6 or 1.5');
+    throw new ConfigError(
+      'cyclonedx-version',
+      `"${value}" is not a supported CycloneDX version`,
+      'use 1.6 or 1.5',
+    );
   }
   return v;
 }
@@ -196,16 +185,7 @@ function resolvePath(env: RunEnvironment, value: string): string {
   return path.resolve(env.workspace, value);
 }
 
-function checkNotImplemented(raw: RawInputs): void {
-  for (const [name, inert] of Object.entries(NOT_IMPLEMENTED) as [InputName, string[]][]) {
-    const value = raw[name].trim();
-    if (!inert.includes(value.toLowerCase()) && !inert.includes(value)) {
-      throw new NotImplementedError(name);
-    }
-  }
-}
-
-/** Validate every input; throws ConfigError / NotImplementedError naming the input. */
+/** Validate every input; throws ConfigError naming the input. */
 export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
   const failOnParsed = parseFailOn(raw['fail-on']);
   if (!failOnParsed.ok) {
@@ -292,12 +272,22 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
     ...(optional(raw['github-token']) && { githubToken: raw['github-token'] }),
     env,
   };
-  checkNotImplemented(raw);
+  if (config.policy.failOnNewOnly && !baselineReport && !baselineImage) {
+    throw new ConfigError(
+      'fail-on-new-only',
+      'needs a baseline',
+      'set baseline-report or baseline-image',
+    );
+  }
   // References are checked now, so a typo fails before any download or scan.
   if (targets.image) parseImageReference(targets.image, 'image');
   if (baselineImage) parseImageReference(baselineImage, 'baseline-image');
   if (Boolean(raw['registry-username']) !== Boolean(raw['registry-password'])) {
-    throw new ConfigError('registry-password', 'registry-username and registry-password go together', 'set both or neither');
+    throw new ConfigError(
+      'registry-password',
+      'registry-username and registry-password go together',
+      'set both or neither',
+    );
   }
   const t = config.targets;
   if (

@@ -6,7 +6,6 @@
 
 export type ErrorCode =
   | 'CONFIG_INVALID' // an input has a bad value
-  | 'NOT_IMPLEMENTED' // an input that this version does not implement yet
   | 'REPORT_INVALID' // a report file is not a Trivy JSON report
   | 'POLICY_FILE_INVALID' // ignore file or VEX document cannot be read
   | 'TRIVY_INSTALL_FAILED'
@@ -44,16 +43,6 @@ export class ConfigError extends GuardError {
     super('CONFIG_INVALID', `${input}: ${message}`, remedy === undefined ? {} : { remedy });
     this.name = 'ConfigError';
     this.input = input;
-  }
-}
-
-/** An input that is declared in action.yml but whose capability is not built yet. */
-export class NotImplementedError extends GuardError {
-  constructor(input: string) {
-    super('NOT_IMPLEMENTED', `not implemented yet: ${input}`, {
-      remedy: `remove the "${input}" input (or set it to its default) until a release implements it`,
-    });
-    this.name = 'NotImplementedError';
   }
 }
 

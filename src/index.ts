@@ -6,6 +6,7 @@ import { buildConfig } from './config.js';
 import { INPUT_NAMES, SECRET_INPUTS, type RawInputs, type RunEnvironment } from './inputs.js';
 import { actionsLogger } from './log.js';
 import { runAndGate } from './main.js';
+import { realServices } from './services.js';
 import { readEnvironment } from './environment.js';
 
 function readInputs(): RawInputs {
@@ -27,9 +28,24 @@ async function main(): Promise<void> {
       writeJobSummary: async (markdown) => {
         await core.summary.addRaw(markdown, true).write();
       },
+      annotate: (a) => {
+        const props = {
+          title: a.title,
+          file: a.file,
+          ...(a.startLine !== undefined && { startLine: a.startLine }),
+          ...(a.endLine !== undefined && { endLine: a.endLine }),
+        };
+        if (a.level === 'error') core.error(a.message, props);
+        else if (a.level === 'warning') core.warning(a.message, props);
+        else core.notice(a.message, props);
+      },
       fail: (message) => core.setFailed(message),
     },
     now: () => new Date(),
+    services: realServices(
+      { env: process.env, platform: process.platform, arch: process.arch },
+      { inActions: true },
+    ),
   });
   process.exitCode = exitCode === 0 ? 0 : 1;
 }

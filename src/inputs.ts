@@ -1,8 +1,7 @@
 /**
  * The action's inputs, by their kebab-case names (the contract with users; action.yml declares
  * exactly these, a test keeps the two in step). Defaults live in action.yml and in
- * `INPUT_DEFAULTS` for the CLI, which has no runner to fill them in. A capability that is not
- * built yet defaults to off (see NOT_IMPLEMENTED in config.ts), so a default run never trips it.
+ * `INPUT_DEFAULTS` for the CLI, which has no runner to fill them in.
  */
 export const INPUT_DEFAULTS = {
   image: '',
@@ -21,12 +20,12 @@ export const INPUT_DEFAULTS = {
   'baseline-report': '',
   'baseline-image': '',
   sarif: '',
-  'upload-sarif': 'false',
+  'upload-sarif': 'true',
   'sarif-category': '',
-  'pr-comment': 'false',
+  'pr-comment': 'true',
   'comment-key': '',
   summary: 'true',
-  annotations: 'false',
+  annotations: 'true',
   sbom: 'cyclonedx',
   'sbom-file': '',
   'sbom-vulnerabilities': 'false',

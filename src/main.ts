@@ -4,6 +4,7 @@
  * output is written. This is the only module that turns an error into a failed step.
  */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Config } from './config.js';
 import { describeError, GuardError } from './errors.js';
 import { exists, expandGlobs, readText, writeFileAtomic } from './files.js';
@@ -19,7 +20,13 @@ import { applyPolicy, oldestCriticalDays, tally, type Tally } from './policy/app
 import { decide, formatRule, type Verdict } from './policy/gate.js';
 import { parseIgnoreFile, type IgnoreRule } from './policy/ignore.js';
 import { parseVex, type VexStatement } from './policy/vex.js';
-import { renderSummary } from './render/summary.js';
+import { applyBaseline } from './policy/baseline.js';
+import { markdownContext, writeMetrics, writeSarif } from './phases/report.js';
+import { toAnnotations, type Annotation } from './render/annotations.js';
+import { renderComment, renderSummary } from './render/markdown.js';
+import type { SarifLog } from './render/sarif.js';
+import { createGitHubClient } from './github/client.js';
+import { defaultCommentKey, fallbackComment, publishToGitHub } from './github/publish.js';
 import { readTrivyReport } from './trivy/read-report.js';
 
 export const OUTPUT_NAMES = [
@@ -61,6 +68,8 @@ export interface Logger {
 export interface Sink {
   setOutput(name: OutputName, value: string): void;
   writeJobSummary(markdown: string): Promise<void>;
+  /** A file/line annotation (error / warning / notice) on the run. */
+  annotate(annotation: Annotation): void;
   fail(message: string): void;
 }
 
@@ -73,7 +82,8 @@ export interface Deps {
 }
 
 function services(deps: Deps): Services {
-  if (!deps.services) throw new GuardError('INTERNAL', 'this run needs services the caller did not provide');
+  if (!deps.services)
+    throw new GuardError('INTERNAL', 'this run needs services the caller did not provide');
   return deps.services;
 }
 
@@ -162,12 +172,16 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
 
   const scanned: ScanOutcome | undefined =
     plan.length > 0
-      ? await phase(log, `Scan with Trivy (${plan.length} target${plan.length === 1 ? '' : 's'})`, () =>
-          scanPhase(plan, config, services(deps).scanner, log),
+      ? await phase(
+          log,
+          `Scan with Trivy (${plan.length} target${plan.length === 1 ? '' : 's'})`,
+          () => scanPhase(plan, config, services(deps).scanner, log),
         )
       : undefined;
   const read =
-    config.targets.reports.length > 0 ? await phase(log, 'Read Trivy reports', () => readReports(config, log)) : [];
+    config.targets.reports.length > 0
+      ? await phase(log, 'Read Trivy reports', () => readReports(config, log))
+      : [];
   const reports = [...(scanned?.primary ?? []), ...read];
 
   const decisions = await phase(log, 'Apply policy', async () => {
@@ -181,9 +195,18 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
       now,
     });
     for (const r of d.expiredRules) {
-      log.warning(`ignore rule ${r.id} in ${r.file} expired on ${r.expiredAt}: it no longer suppresses`);
+      log.warning(
+        `ignore rule ${r.id} in ${r.file} expired on ${r.expiredAt}: it no longer suppresses`,
+      );
     }
-    return d;
+    const baseline = [...(scanned?.baseline ?? []), ...(await readBaselineReport(config))];
+    if (baseline.length === 0) return d;
+    const diff = applyBaseline(d.decisions, baseline, {
+      failOnNewOnly: config.policy.failOnNewOnly,
+      isReportable: (f) => config.policy.severities.includes(f.severity),
+    });
+    log.info(`baseline: ${diff.newCount} new, ${diff.fixed.length} fixed`);
+    return { ...d, decisions: diff.decisions, fixed: diff.fixed, hasBaseline: true };
   });
 
   const sboms =
@@ -199,8 +222,10 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
             signingMode,
             {
               sboms,
-              ...((scanned?.imageReport ?? reports.find((r) => r.artifact.type === 'container_image')) && {
-                imageReport: (scanned?.imageReport ?? reports.find((r) => r.artifact.type === 'container_image'))!,
+              ...((scanned?.imageReport ??
+                reports.find((r) => r.artifact.type === 'container_image')) && {
+                imageReport: (scanned?.imageReport ??
+                  reports.find((r) => r.artifact.type === 'container_image'))!,
               }),
               now,
             },
@@ -246,17 +271,23 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     outputs['image-digest'] = signing.result.imageDigest;
   }
 
+  const { env } = config;
+  const event = await readEvent(env.eventPath, log);
+  const headSha = pullRequestHeadSha(event) ?? env.sha;
+  const sarif = await phase(log, 'Write SARIF and metrics', async () => {
+    const written = await writeSarif(reports, decisions, config, log);
+    outputs['sarif-file'] = config.reporting.sarifFile;
+    outputs['metrics-file'] = await writeMetrics(reports, decisions, verdict, config, now);
+    return written;
+  });
+  const ctx = markdownContext(config, verdict, failOn, t, oldest, headSha, sarif);
   const summary = [
-    renderSummary({
-      verdict,
-      failOn,
-      tally: t,
-      decisions: decisions.decisions,
-      expiredRules: decisions.expiredRules,
-      oldestCriticalDays: oldest,
-      sources: reports.map((r) => r.source),
-    }),
-    ...(sboms.length > 0 ? [`SBOMs: ${sboms.map((s) => `\`${s.file}\` (${s.format}, ${s.packageCount} packages)`).join(', ')}\n`] : []),
+    renderSummary(reports, decisions, ctx),
+    ...(sboms.length > 0
+      ? [
+          `**SBOMs** ${sboms.map((s) => `\`${s.file}\` (${s.format}, ${s.packageCount} packages)`).join(', ')}\n`,
+        ]
+      : []),
     ...(signing ? [signing.summary] : []),
   ].join('\n');
 
@@ -265,19 +296,131 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     await writeFileAtomic(summaryFile, summary);
     outputs['summary-file'] = summaryFile;
     if (config.reporting.summary) await deps.sink.writeJobSummary(summary);
-    if (config.sbom.uploadArtifact) {
-      const files = [...sboms.map((s) => s.file), ...(scanned?.files ?? [])];
-      const uploaded = files.length > 0 ? await publishArtifact(files, config, services(deps), log) : undefined;
-      if (uploaded?.id !== undefined) outputs['artifact-id'] = String(uploaded.id);
+    if (config.reporting.annotations) {
+      const set = toAnnotations(decisions.decisions, { workspace: env.workspace });
+      set.annotations.forEach((a) => deps.sink.annotate(a));
+      if (set.omitted > 0)
+        log.info(`annotations: ${set.omitted} more findings are in the job summary`);
     }
-    if (config.sbom.dependencySnapshot) await publishSnapshot(reports, config, services(deps), log, now);
+    // Outputs before anything that talks to GitHub: a refused upload never loses them.
     for (const [name, value] of Object.entries(outputs) as [OutputName, string][]) {
       deps.sink.setOutput(name, value);
     }
-    log.info(`outputs: ${Object.entries(outputs).map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`).join(' ')}`);
+    await publishGitHub(config, deps, log, {
+      event,
+      sarif: sarif.log,
+      comment: () => renderComment(reports, decisions, ctx),
+      verdictLine: `${verdict.pass ? '✅' : '❌'} supply-chain-guard: ${verdict.reasons.join('; ')}`,
+      ...(ctx.runUrl && { runUrl: ctx.runUrl }),
+    });
+    if (config.sbom.uploadArtifact && env.inActions) {
+      const files = [
+        ...sboms.map((s) => s.file),
+        config.reporting.sarifFile,
+        ...(scanned?.files ?? []),
+      ];
+      const uploaded = await publishArtifact(files, config, services(deps), log);
+      if (uploaded?.id !== undefined) {
+        outputs['artifact-id'] = String(uploaded.id);
+        deps.sink.setOutput('artifact-id', outputs['artifact-id']);
+      }
+    }
+    if (config.sbom.dependencySnapshot)
+      await publishSnapshot(reports, config, services(deps), log, now);
+    log.info(
+      `outputs: ${Object.entries(outputs)
+        .map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`)
+        .join(' ')}`,
+    );
   });
 
-  return { verdict, tally: t, decisions, reports, outputs, summary, sboms, ...(signing && { signing }) };
+  return {
+    verdict,
+    tally: t,
+    decisions,
+    reports,
+    outputs,
+    summary,
+    sboms,
+    ...(signing && { signing }),
+  };
+}
+
+async function readBaselineReport(config: Config): Promise<ScanReport[]> {
+  const file = config.policy.baselineReport;
+  if (file === undefined) return [];
+  return [await readTrivyReport(file, path.relative(config.env.workspace, file) || file)];
+}
+
+/** The event payload (GITHUB_EVENT_PATH); undefined outside Actions or when unreadable. */
+async function readEvent(file: string | undefined, log: Logger): Promise<unknown> {
+  if (!file) return undefined;
+  try {
+    return JSON.parse(await readText(file, 'event')) as unknown;
+  } catch (err) {
+    log.warning(`GITHUB_EVENT_PATH: ${describeError(err)}; PR comments and PR links are skipped`);
+    return undefined;
+  }
+}
+
+function pullRequestHeadSha(event: unknown): string | undefined {
+  const pr = (event as { pull_request?: { head?: { sha?: unknown } } } | undefined)?.pull_request;
+  return typeof pr?.head?.sha === 'string' ? pr.head.sha : undefined;
+}
+
+/** SARIF upload and the sticky comment: only inside Actions, with a token and a repository. */
+async function publishGitHub(
+  config: Config,
+  deps: Deps,
+  log: Logger,
+  input: {
+    event: unknown;
+    sarif: SarifLog;
+    comment: () => string;
+    verdictLine: string;
+    runUrl?: string;
+  },
+): Promise<void> {
+  const { env, reporting } = config;
+  const isPullRequest = env.eventName === 'pull_request' || env.eventName === 'pull_request_target';
+  const wantComment = reporting.prComment && isPullRequest;
+  if (!reporting.uploadSarif && !wantComment) return;
+  if (!env.inActions || !env.repository) {
+    log.info('upload-sarif / pr-comment: not inside GitHub Actions, nothing published');
+    return;
+  }
+  if (!config.githubToken) {
+    log.warning(
+      'upload-sarif / pr-comment: no github-token; nothing published (the job summary has the report)',
+    );
+    return;
+  }
+  const client = createGitHubClient({
+    baseUrl: env.apiUrl,
+    token: config.githubToken,
+    fetch: services(deps).fetch,
+  });
+  await publishToGitHub(
+    { client, log },
+    {
+      repository: env.repository,
+      event: {
+        ...(env.eventName && { eventName: env.eventName }),
+        ...(env.sha && { sha: env.sha }),
+        ...(env.ref && { ref: env.ref }),
+        payload: input.event,
+      },
+      ...(reporting.uploadSarif && { sarif: input.sarif }),
+      checkoutUri: pathToFileURL(env.workspace).href,
+      ...(wantComment && {
+        comment: {
+          key: reporting.commentKey ?? defaultCommentKey(env.job, reporting.sarifCategory),
+          body: input.comment(),
+          fallbackBody: fallbackComment(input.runUrl, input.verdictLine),
+        },
+      }),
+    },
+  );
 }
 
 /** Verify mode joins the gate: no signature that matches the identity fails it. */
@@ -285,7 +428,10 @@ function withVerification(verdict: Verdict, signing: SigningOutcome | undefined)
   if (signing?.mode !== 'verify') return verdict;
   const v = signing.result;
   if (v.passed) {
-    return { ...verdict, reasons: [...verdict.reasons, `a signature of ${v.imageRef} matches the identity`] };
+    return {
+      ...verdict,
+      reasons: [...verdict.reasons, `a signature of ${v.imageRef} matches the identity`],
+    };
   }
   const why =
     v.missingAttestations.length > 0 && v.signatures.some((s) => s.ok)

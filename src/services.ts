@@ -76,8 +76,15 @@ export function trivyScanner(opts: ScannerOptions): Scanner {
         opts.installTrustedRoot ??
         (() =>
           // Trivy's releases are signed on the public-good instance, whatever `trusted-root` says.
-          loadTrustedRoot({ tufCacheDir: path.join(config.env.tempDir, 'supply-chain-guard', 'tuf') }));
-      const install = await toolCacheInstallDeps(exec, logger, trustedRootForInstall, opts.toolCache);
+          loadTrustedRoot({
+            tufCacheDir: path.join(config.env.tempDir, 'supply-chain-guard', 'tuf'),
+          }));
+      const install = await toolCacheInstallDeps(
+        exec,
+        logger,
+        trustedRootForInstall,
+        opts.toolCache,
+      );
       const { signing } = config;
       return runTrivyPhase(
         {
@@ -97,12 +104,21 @@ export function trivyScanner(opts: ScannerOptions): Scanner {
           concurrency: os.availableParallelism(),
           ...(signing.registryUsername !== undefined &&
             signing.registryPassword !== undefined && {
-              registryAuth: { username: signing.registryUsername, password: signing.registryPassword },
+              registryAuth: {
+                username: signing.registryUsername,
+                password: signing.registryPassword,
+              },
             }),
           now: new Date(),
           ...(opts.releaseBaseUrl !== undefined && { releaseBaseUrl: opts.releaseBaseUrl }),
         },
-        { exec, install, cache: opts.cacheStore, logger, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        {
+          exec,
+          install,
+          cache: opts.cacheStore,
+          logger,
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        },
       );
     },
   };
@@ -114,7 +130,10 @@ export function dockerConfigDir(env: Readonly<Record<string, string | undefined>
 }
 
 /** The real services, for the action (`inActions`) or the CLI. */
-export function realServices(facts: ProcessFacts, config: { inActions: boolean; cliToolCache?: string }): Services {
+export function realServices(
+  facts: ProcessFacts,
+  config: { inActions: boolean; cliToolCache?: string },
+): Services {
   const toolCache = config.cliToolCache ? directoryToolCache(config.cliToolCache) : undefined;
   return {
     scanner: trivyScanner({
@@ -127,7 +146,9 @@ export function realServices(facts: ProcessFacts, config: { inActions: boolean; 
     trustedRoot: (signing) => trustedRoot(signing),
     signer: (signing) =>
       runSigner(signing, {
-        ...(facts.env['ACTIONS_ID_TOKEN_REQUEST_URL'] && { idTokenRequestUrl: facts.env['ACTIONS_ID_TOKEN_REQUEST_URL'] }),
+        ...(facts.env['ACTIONS_ID_TOKEN_REQUEST_URL'] && {
+          idTokenRequestUrl: facts.env['ACTIONS_ID_TOKEN_REQUEST_URL'],
+        }),
         ...(facts.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] && {
           idTokenRequestToken: facts.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'],
         }),

@@ -29,7 +29,7 @@ describe.skipIf(!HAS_CORPUS).each(runtimes)('dist/index.js under %s', (_, node) 
     expect(r.stdout).toMatch(
       /::error::gate failed: 2 CRITICAL findings \(fail-on: high or above\)/,
     );
-    expect(r.summary).toContain('supply-chain-guard: ❌ fail');
+    expect(r.summary).toContain('## ❌ Supply chain guard: failed');
     expect(existsSync(r.outputs['summary-file']!)).toBe(true);
     expect(readFileSync(r.outputs['summary-file']!, 'utf8')).toBe(r.summary.trimEnd() + '\n');
   });

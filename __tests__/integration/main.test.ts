@@ -37,6 +37,7 @@ async function runIn(
     sink: {
       setOutput: (name, value) => void (outputs[name] = value),
       writeJobSummary: async (md) => void (jobSummary += md),
+      annotate: () => undefined,
       fail: (m) => void failures.push(m),
     },
     now: () => now,
@@ -46,7 +47,7 @@ async function runIn(
     tempDir: dir,
     serverUrl: 'https://github.com',
     apiUrl: 'https://api.github.com',
-    inActions: true,
+    inActions: false,
   };
   const { exitCode } = await runAndGate(
     () => buildConfig({ ...INPUT_DEFAULTS, 'trivy-reports': '*.json', ...over }, env),
@@ -85,7 +86,9 @@ describe('run', () => {
     expect(after.warnings).toContain(
       'ignore rule CVE-2022-37434 in .trivyignore expired on 2026-12-31: it no longer suppresses',
     );
-    expect(after.jobSummary).toMatch(/Expired ignore rules/);
+    expect(after.jobSummary).toMatch(
+      /1 ignore rule\(s\) expired and no longer suppress: `CVE-2022-37434` in `.trivyignore` \(expired `2026-12-31`\)/,
+    );
   });
 
   it('applies VEX and the severity filter, keeping the reasons', async () => {
@@ -98,7 +101,7 @@ describe('run', () => {
       'trivy-reports': 'image.json',
     });
     expect(r.outputs).toMatchObject({ critical: '1', high: '1', medium: '0', suppressed: '1' });
-    expect(r.jobSummary).toMatch(/VEX not_affected/);
+    expect(r.jobSummary).toMatch(/VEX not\\_affected/);
     expect(r.jobSummary).toMatch(/1 filtered by severity/);
   });
 

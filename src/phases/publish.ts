@@ -19,10 +19,6 @@ export async function publishArtifact(
   services: Services,
   log: Logger,
 ): Promise<UploadedArtifact | undefined> {
-  if (!config.env.inActions) {
-    log.info('upload-artifact: not inside GitHub Actions, nothing uploaded');
-    return undefined;
-  }
   try {
     const name = artifactName({
       job: config.env.job ?? 'job',
@@ -30,7 +26,10 @@ export async function publishArtifact(
       ...(config.env.runAttempt && { runAttempt: config.env.runAttempt }),
     });
     const uploaded = await uploadArtifact(files, name, { uploader: await services.artifacts() });
-    if (uploaded) log.info(`artifact ${uploaded.name}: ${uploaded.files.map((f) => path.basename(f)).join(', ')}`);
+    if (uploaded)
+      log.info(
+        `artifact ${uploaded.name}: ${uploaded.files.map((f) => path.basename(f)).join(', ')}`,
+      );
     return uploaded;
   } catch (err) {
     log.warning(`upload-artifact: ${describeError(err)}`);
@@ -47,15 +46,20 @@ export async function publishSnapshot(
 ): Promise<void> {
   const { env } = config;
   if (!env.repository || !env.sha || !env.ref || !config.githubToken) {
-    log.warning('dependency-snapshot: needs GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF and github-token; nothing submitted');
+    log.warning(
+      'dependency-snapshot: needs GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF and github-token; nothing submitted',
+    );
     return;
   }
   const snapshot = toDependencySnapshot(reports, {
     sha: env.sha,
     ref: env.ref,
-    correlator: [env.workflow ?? 'workflow', env.job ?? 'job', config.reporting.commentKey ?? ''].filter(Boolean).join(' / '),
+    correlator: [env.workflow ?? 'workflow', env.job ?? 'job', config.reporting.commentKey ?? '']
+      .filter(Boolean)
+      .join(' / '),
     jobId: env.runId ?? '0',
-    ...(env.runId && env.repository && { jobUrl: `${env.serverUrl}/${env.repository}/actions/runs/${env.runId}` }),
+    ...(env.runId &&
+      env.repository && { jobUrl: `${env.serverUrl}/${env.repository}/actions/runs/${env.runId}` }),
     detectorVersion: VERSION,
     detectorUrl: `${env.serverUrl}/${env.actionRepository ?? 'supply-chain-guard/supply-chain-guard'}`,
     scanned: now,

@@ -27,14 +27,22 @@ export async function sbomPhase(
   const rendered = await renderSboms(reports, decisions, sbom.formats, {
     toolVersion: VERSION,
     ...(env.sourceDateEpoch !== undefined && { sourceDateEpoch: env.sourceDateEpoch }),
-    ...(env.repository && { subjectName: env.repository, namespaceBase: `${env.serverUrl}/${env.repository}` }),
+    ...(env.repository && {
+      subjectName: env.repository,
+      namespaceBase: `${env.serverUrl}/${env.repository}`,
+    }),
     specVersion: sbom.cyclonedxVersion,
     includeVulnerabilities: sbom.vulnerabilities,
   });
   for (const w of rendered.warnings) log.warning(w);
   const written: WrittenSbom[] = [];
   for (const doc of rendered.documents) {
-    const file = sbomFilePath(doc.format, rendered.documents.length, config.reporting.outputDir, sbom.file);
+    const file = sbomFilePath(
+      doc.format,
+      rendered.documents.length,
+      config.reporting.outputDir,
+      sbom.file,
+    );
     await writeFileAtomic(file, doc.json);
     log.info(`${doc.format} SBOM: ${doc.packageCount} packages → ${file}`);
     written.push({ format: doc.format, file, json: doc.json, packageCount: doc.packageCount });

@@ -35,7 +35,9 @@ export async function scanPhase(
     const counts = new Map<string, number>();
     for (const f of report.findings) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
     const list = [...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no findings';
-    log.info(`${describeTarget(r.target)}: ${list}, ${report.packages.length} packages (${Math.round(r.durationMs)} ms)`);
+    log.info(
+      `${describeTarget(r.target)}: ${list}, ${report.packages.length} packages (${Math.round(r.durationMs)} ms)`,
+    );
     if (r.target.role === 'baseline') {
       baseline.push(report);
     } else {

@@ -40,7 +40,11 @@ export async function signingPhase(
       },
       { registry, trustedRoot },
     );
-    const summary = renderVerifySummary({ ...result, identity: signing.verifyIdentity!, issuer: signing.verifyIssuer });
+    const summary = renderVerifySummary({
+      ...result,
+      identity: signing.verifyIdentity!,
+      issuer: signing.verifyIssuer,
+    });
     return { mode, result, summary };
   }
   const sbom = input.sboms[0];

@@ -55,6 +55,8 @@ export interface MarkdownContext extends PathOptions {
   readonly topCount?: number;
   /** Overrides the limit (tests). */
   readonly maxLength?: number;
+  /** Plain lines from the caller (counts of filtered / suppressed, the oldest critical). */
+  readonly notes?: readonly string[];
 }
 
 const SEVERITY_ICON: Readonly<Record<Severity, string>> = {
@@ -299,6 +301,7 @@ function header(
       .join('; ')}`,
     '',
   ];
+  if (ctx.notes && ctx.notes.length > 0) lines.push(ctx.notes.join(' · '), '');
   const targets = [...new Set(reports.map((r) => artifactLabel(r.artifact, ctx)))];
   if (targets.length > 0) {
     const shown = targets.slice(0, 10).map((t) => escapeCode(t, 80));
