@@ -24,7 +24,15 @@ export interface ImageReference {
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = new RegExp(
+  `^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?$`,
+);
+/** distribution/reference's limit on `registry/repository`. */
+const MAX_NAME_LENGTH = 255;
+const EXAMPLE = 'use [registry[:port]/]repository[:tag][@sha256:digest], e.g. ghcr.io/org/app:1.0';
 
+/** The first path part is a registry when it looks like a host: a dot, a port, or localhost. */
 function looksLikeRegistry(first: string): boolean {
   return (
     first.includes('.') ||
@@ -36,25 +44,26 @@ function looksLikeRegistry(first: string): boolean {
 
 /**
  * Parse an image reference. `input` names the action input in errors (`image` by default).
- * Throws ConfigError naming the input and the part that is wrong.
+ * Throws ConfigError naming the input, quoting the reference and the part that is wrong.
  */
 export function parseImageReference(value: string, input = 'image'): ImageReference {
   const text = value.trim();
-  if (text === '')
+  const fail = (what: string, remedy = EXAMPLE): never => {
+    throw new ConfigError(input, `"${text}" ${what}`, remedy);
+  };
+  if (text === '') {
     throw new ConfigError(input, 'empty image reference', 'use e.g. ghcr.io/org/app:1.0');
+  }
+  if (/\s/.test(text)) fail('contains whitespace');
+  // The reference reaches Trivy's argv: it must never read as a flag.
+  if (text.startsWith('-')) fail('cannot start with "-"');
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) {
-      throw new ConfigError(
-        input,
-        `"${text}" has an invalid digest "${digest}"`,
-        'use @sha256:<64 hex>',
-      );
-    }
+    if (!DIGEST.test(digest)) fail(`has an invalid digest "${digest}"`, 'use @sha256:<64 hex>');
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -62,30 +71,27 @@ export function parseImageReference(value: string, input = 'image'): ImageRefere
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) {
-      throw new ConfigError(
-        input,
-        `"${text}" has an invalid tag "${tag}"`,
-        'tags are [A-Za-z0-9_.-], max 128',
-      );
-    }
+    if (!TAG.test(tag)) fail(`has an invalid tag "${tag}"`, 'tags are [A-Za-z0-9_.-], max 128');
   }
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0] ?? '';
   if (parts.length > 1 && looksLikeRegistry(first)) {
+    if (!DOMAIN.test(first)) fail(`has an invalid registry host "${first}"`);
     registry = first;
     parts.shift();
   }
-  if (registry === 'index.docker.io' || registry === DOCKER_HUB_API_HOST) registry = DOCKER_HUB;
+  if (registry === DOCKER_HUB_INDEX || registry === DOCKER_HUB_API_HOST) registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   const repository = parts.join('/');
   if (parts.length === 0 || !parts.every((p) => PATH_COMPONENT.test(p))) {
-    throw new ConfigError(
-      input,
-      `"${text}" has an invalid repository "${repository}"`,
+    fail(
+      `has an invalid repository "${repository}"`,
       'repository names are lowercase [a-z0-9] separated by ".", "_", "__", "-" and "/"',
     );
+  }
+  if (`${registry}/${repository}`.length > MAX_NAME_LENGTH) {
+    fail(`has a name longer than ${MAX_NAME_LENGTH} characters`);
   }
   if (tag === undefined && digest === undefined) tag = 'latest';
   return {

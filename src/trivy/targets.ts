@@ -4,7 +4,7 @@
  * so logs and reports are stable from run to run.
  */
 import type { PolicyConfig, Targets } from '../config.js';
-import { validateImageInput } from './image-ref.js';
+import { parseImageReference } from '../oci/reference.js';
 
 /** `primary` targets are the subject of the run; the `baseline` one feeds the baseline diff. */
 export type TargetRole = 'primary' | 'baseline';
@@ -44,7 +44,7 @@ export function planTargets(config: {
   };
   const { image, imageArchive, config: configPaths, fs } = config.targets;
   if (image !== undefined) {
-    validateImageInput('image', image);
+    parseImageReference(image, 'image');
     plan.push({ kind: 'image', id: nextId('image'), label: image, role: 'primary', ref: image });
   }
   if (imageArchive !== undefined) {
@@ -70,7 +70,7 @@ export function planTargets(config: {
   }
   const baseline = config.policy.baselineImage;
   if (baseline !== undefined) {
-    validateImageInput('baseline-image', baseline);
+    parseImageReference(baseline, 'baseline-image');
     plan.push({
       kind: 'image',
       id: 'baseline-image',
