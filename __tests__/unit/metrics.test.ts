@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decisions } from '../../src/model.js';
-import { oldestCriticalDays, renderMetrics } from '../../src/render/metrics.js';
+import { oldestCriticalDays } from '../../src/policy/apply.js';
+import { renderMetrics } from '../../src/render/metrics.js';
 import { counted, decision, misconf, report, vuln } from '../helpers/render-findings.js';
 
 const NOW = new Date('2026-06-30T00:00:00Z');

@@ -13,11 +13,11 @@ import {
   type Finding,
   type ScanReport,
 } from '../model.js';
+import { oldestCriticalDays } from '../policy/apply.js';
 import { escapeLabelValue } from './escape.js';
 import { artifactLabel, type PathOptions } from './location.js';
 
 const PREFIX = 'supply_chain_guard';
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface MetricsOptions extends PathOptions {
   /** When the run happened (pass the clock in: the renderer stays pure). */
@@ -28,22 +28,6 @@ export interface MetricsOptions extends PathOptions {
 
 function label(f: Pick<Finding, 'artifact' | 'artifactType'>, opts: PathOptions): string {
   return artifactLabel({ name: f.artifact, type: f.artifactType }, opts);
-}
-
-/** Whole days since the oldest counted CRITICAL vulnerability was published, if any. */
-export function oldestCriticalDays(decisions: readonly Decision[], now: Date): number | undefined {
-  let oldest: number | undefined;
-  for (const d of decisions) {
-    const f = d.finding;
-    if (!d.counted || f.kind !== 'vulnerability' || f.severity !== 'CRITICAL') continue;
-    if (f.publishedDate === undefined) continue;
-    const t = Date.parse(f.publishedDate);
-    if (Number.isNaN(t)) continue;
-    if (oldest === undefined || t < oldest) oldest = t;
-  }
-  return oldest === undefined
-    ? undefined
-    : Math.max(0, Math.floor((now.getTime() - oldest) / DAY_MS));
 }
 
 type Labels = Readonly<Record<string, string>>;
