@@ -90,8 +90,10 @@ async function main(): Promise<void> {
   const start = new Date(Date.now() - 5 * 60_000).toISOString();
   // One clock for CA, log and TSA, on a whole second: the TSA's DER GeneralizedTime drops
   // trailing zeros of the fraction (".12Z"), which @sigstore/core's parser rejects; a whole
-  // second has no fraction at all. Certificates stay valid for 10 minutes from it.
-  const clock = new Date(Math.floor(Date.now() / 1000) * 1000);
+  // second has no fraction at all. Certificates stay valid for 10 minutes from it. It runs a
+  // minute ahead: the mock's CA and TSA root certificates start when they are created (to the
+  // second), and a clock earlier than that makes every timestamp fail to verify.
+  const clock = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
 
   const build = async (withServer: boolean) => {
     const caKeys = keyPair();
