@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, GuardError } from './errors.js';
+import { ConfigError, GuardError, InputFileError } from './errors.js';
 import { globToRegExp } from './policy/match.js';
 
 const MAGIC = /[*?[]/;
@@ -70,23 +70,35 @@ export async function expandGlobs(
   return out;
 }
 
+/**
+ * A failed read as an error naming the file and saying why in words (`does not exist`, `is a
+ * directory`), shared by every reader of user-supplied files.
+ */
+export function readFailure(
+  code: 'REPORT_INVALID' | 'POLICY_FILE_INVALID',
+  file: string,
+  what: string,
+  err: unknown,
+): InputFileError {
+  const errno = (err as NodeJS.ErrnoException).code;
+  const why =
+    errno === 'ENOENT'
+      ? 'does not exist'
+      : errno === 'EISDIR'
+        ? 'is a directory'
+        : `cannot be read (${errno ?? String(err)})`;
+  return new InputFileError(code, file, `the ${what} file ${why}`, { cause: err });
+}
+
 export async function readText(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : `cannot be read (${code ?? 'error'})`;
-    throw new GuardError(
+    throw readFailure(
       what === 'report' ? 'REPORT_INVALID' : 'POLICY_FILE_INVALID',
-      `${file}: the ${what} file ${why}`,
-      {
-        cause: err,
-      },
+      file,
+      what,
+      err,
     );
   }
 }

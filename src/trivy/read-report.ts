@@ -4,6 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { GuardError } from '../errors.js';
+import { readFailure } from '../files.js';
 import type { ScanReport } from '../model.js';
 import { TrivyReportParser } from './parse.js';
 
@@ -17,14 +18,7 @@ export async function readTrivyReport(file: string, source: string): Promise<Sca
     }
   } catch (err) {
     if (err instanceof GuardError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : `cannot be read (${code ?? String(err)})`;
-    throw new GuardError('REPORT_INVALID', `${source}: the report file ${why}`, { cause: err });
+    throw readFailure('REPORT_INVALID', source, 'report', err);
   }
   return parser.end();
 }
