@@ -186,6 +186,76 @@ interface LegacyContext {
   readonly source: string;
 }
 
+interface RekorEntry {
+  readonly rb: LegacyRekorBundle;
+  readonly body: ReturnType<typeof rekorBody>;
+}
+
+/** What a layer's own checks hand back: the bundle content to verify and the artifact. */
+interface LegacyProof {
+  readonly entry: RekorEntry;
+  readonly content:
+    | { readonly messageSignature: Record<string, unknown> }
+    | { readonly dsseEnvelope: Record<string, unknown> };
+  readonly artifact?: Buffer;
+  readonly predicateType?: string;
+}
+
+/**
+ * The frame both legacy layer kinds share: the certificate annotation, the layer's own checks
+ * (`check`, which reads the Rekor entry through `readEntry` when it gets to it), then
+ * @sigstore/verify on a v0.1 bundle assembled from the annotations. Never throws: a failure is
+ * an item with the reason, the certificate's signer and the log index when they were read.
+ */
+function verifyLegacyLayer(
+  base: Omit<VerifiedItem, 'ok' | 'reason'>,
+  layer: Descriptor,
+  ctx: LegacyContext,
+  noCertificate: string,
+  check: (certPem: string, readEntry: () => RekorEntry) => LegacyProof,
+): VerifiedItem {
+  const a = layer.annotations ?? {};
+  const certPem = a[ANNOTATION_CERTIFICATE];
+  let logIndex: number | undefined;
+  const readEntry = (): RekorEntry => {
+    const rb = parseRekorBundleAnnotation(a[ANNOTATION_BUNDLE]);
+    logIndex = rb.logIndex;
+    return { rb, body: rekorBody(rb) };
+  };
+  try {
+    if (!certPem) reject(noCertificate);
+    const proof = check(certPem, readEntry);
+    const { rb, body } = proof.entry;
+    const bundle = bundleFromJSON({
+      mediaType: BUNDLE_V01_MEDIA_TYPE,
+      verificationMaterial: {
+        x509CertificateChain: {
+          certificates: [{ rawBytes: pemToDer(certPem).toString('base64') }],
+        },
+        tlogEntries: [tlogEntryJson(rb, body.kind, body.apiVersion)],
+      },
+      ...proof.content,
+    });
+    const who = verifyBundle(bundle, proof.artifact, ctx.trust, ctx.policy);
+    return {
+      ...base,
+      ...(proof.predicateType !== undefined && { predicateType: proof.predicateType }),
+      subject: who.subject,
+      issuer: who.issuer,
+      rekorLogIndex: rb.logIndex,
+      ok: true,
+    };
+  } catch (err) {
+    return {
+      ...base,
+      ...(certPem ? certificateIdentity(certPem) : {}),
+      ...(logIndex !== undefined && { rekorLogIndex: logIndex }),
+      ok: false,
+      reason: errorReason(err),
+    };
+  }
+}
+
 /** Verify one `.sig` layer (the simple-signing payload blob and its annotations). */
 export function verifyLegacySignature(
   layer: Descriptor,
@@ -199,10 +269,8 @@ export function verifyLegacySignature(
     source: ctx.source,
     digest: layer.digest,
   };
-  const certPem = a[ANNOTATION_CERTIFICATE];
-  let logIndex: number | undefined;
-  try {
-    if (!certPem) reject('no certificate annotation (a key-based signature, not keyless)');
+  const noCertificate = 'no certificate annotation (a key-based signature, not keyless)';
+  return verifyLegacyLayer(base, layer, ctx, noCertificate, (certPem, readEntry) => {
     const sig = a[ANNOTATION_SIGNATURE];
     if (!sig) reject('no signature annotation');
     const pj = parseJson(payload.toString('utf8'), 'the payload');
@@ -212,9 +280,8 @@ export function verifyLegacySignature(
     }
     if (signed !== ctx.imageDigest)
       reject(`the payload signs ${String(signed)}, not ${ctx.imageDigest}`);
-    const rb = parseRekorBundleAnnotation(a[ANNOTATION_BUNDLE]);
-    logIndex = rb.logIndex;
-    const body = rekorBody(rb);
+    const entry = readEntry();
+    const { body } = entry;
     if (body.kind !== 'hashedrekord')
       reject(`unexpected Rekor entry kind ${body.kind} for a signature`);
     const payloadHex = createHash('sha256').update(payload).digest('hex');
@@ -230,39 +297,20 @@ export function verifyLegacySignature(
     ) {
       reject("the Rekor entry's public key is not the certificate's");
     }
-    const bundle = bundleFromJSON({
-      mediaType: BUNDLE_V01_MEDIA_TYPE,
-      verificationMaterial: {
-        x509CertificateChain: {
-          certificates: [{ rawBytes: pemToDer(certPem).toString('base64') }],
-        },
-        tlogEntries: [tlogEntryJson(rb, body.kind, body.apiVersion)],
-      },
-      messageSignature: {
-        messageDigest: {
-          algorithm: 'SHA2_256',
-          digest: Buffer.from(payloadHex, 'hex').toString('base64'),
-        },
-        signature: sig,
-      },
-    });
-    const who = verifyBundle(bundle, payload, ctx.trust, ctx.policy);
     return {
-      ...base,
-      subject: who.subject,
-      issuer: who.issuer,
-      rekorLogIndex: rb.logIndex,
-      ok: true,
+      entry,
+      content: {
+        messageSignature: {
+          messageDigest: {
+            algorithm: 'SHA2_256',
+            digest: Buffer.from(payloadHex, 'hex').toString('base64'),
+          },
+          signature: sig,
+        },
+      },
+      artifact: payload,
     };
-  } catch (err) {
-    return {
-      ...base,
-      ...(certPem ? certificateIdentity(certPem) : {}),
-      ...(logIndex !== undefined && { rekorLogIndex: logIndex }),
-      ok: false,
-      reason: errorReason(err),
-    };
-  }
+  });
 }
 
 interface Statement {
@@ -304,8 +352,7 @@ export function verifyLegacyAttestation(
   blob: Buffer,
   ctx: LegacyContext,
 ): VerifiedItem {
-  const a = layer.annotations ?? {};
-  const predicateType = a[ANNOTATION_PREDICATE_TYPE];
+  const predicateType = layer.annotations?.[ANNOTATION_PREDICATE_TYPE];
   const base = {
     kind: 'attestation' as const,
     format: 'legacy' as const,
@@ -313,10 +360,8 @@ export function verifyLegacyAttestation(
     digest: layer.digest,
     ...(predicateType && { predicateType }),
   };
-  const certPem = a[ANNOTATION_CERTIFICATE];
-  let logIndex: number | undefined;
-  try {
-    if (!certPem) reject('no certificate annotation (a key-based attestation, not keyless)');
+  const noCertificate = 'no certificate annotation (a key-based attestation, not keyless)';
+  return verifyLegacyLayer(base, layer, ctx, noCertificate, (_certPem, readEntry) => {
     const env = parseEnvelope(blob);
     if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE)
       reject(`payload type ${env.payloadType} is not in-toto`);
@@ -326,43 +371,16 @@ export function verifyLegacyAttestation(
     }
     if (!st.subjectDigests.includes(ctx.imageDigest))
       reject(`the statement is about another image, not ${ctx.imageDigest}`);
-    const rb = parseRekorBundleAnnotation(a[ANNOTATION_BUNDLE]);
-    logIndex = rb.logIndex;
-    const body = rekorBody(rb);
+    const entry = readEntry();
+    const { body } = entry;
     if (body.kind !== 'dsse')
       reject(`unsupported Rekor entry kind ${body.kind} for an attestation`);
     const blobHex = createHash('sha256').update(blob).digest('hex');
     if (dig(body.spec, ['envelopeHash', 'value']) !== blobHex) {
       reject('the Rekor entry envelopeHash is not sha256 of the layer');
     }
-    const bundle = bundleFromJSON({
-      mediaType: BUNDLE_V01_MEDIA_TYPE,
-      verificationMaterial: {
-        x509CertificateChain: {
-          certificates: [{ rawBytes: pemToDer(certPem).toString('base64') }],
-        },
-        tlogEntries: [tlogEntryJson(rb, body.kind, body.apiVersion)],
-      },
-      dsseEnvelope: env.json,
-    });
-    const who = verifyBundle(bundle, undefined, ctx.trust, ctx.policy);
-    return {
-      ...base,
-      predicateType: st.predicateType,
-      subject: who.subject,
-      issuer: who.issuer,
-      rekorLogIndex: rb.logIndex,
-      ok: true,
-    };
-  } catch (err) {
-    return {
-      ...base,
-      ...(certPem ? certificateIdentity(certPem) : {}),
-      ...(logIndex !== undefined && { rekorLogIndex: logIndex }),
-      ok: false,
-      reason: errorReason(err),
-    };
-  }
+    return { entry, content: { dsseEnvelope: env.json }, predicateType: st.predicateType };
+  });
 }
 
 /**
@@ -377,6 +395,17 @@ export function verifySigstoreBundle(
   let predicateType: string | undefined;
   let logIndex: number | undefined;
   let subject: string | undefined;
+  // What is known so far, for the item whether it verifies or not.
+  const found = (): Pick<
+    VerifiedItem,
+    'kind' | 'format' | 'source' | 'digest' | 'rekorLogIndex'
+  > => ({
+    kind,
+    format: 'bundle',
+    source: ctx.source,
+    digest: sha(blob),
+    ...(logIndex !== undefined && { rekorLogIndex: logIndex }),
+  });
   try {
     const json = parseJson(blob.toString('utf8'), 'the bundle');
     let bundle: Bundle;
@@ -402,26 +431,12 @@ export function verifySigstoreBundle(
     if (!st.subjectDigests.includes(ctx.imageDigest))
       reject(`the statement is about another image, not ${ctx.imageDigest}`);
     const who = verifyBundle(bundle, undefined, ctx.trust, ctx.policy);
-    return {
-      kind,
-      format: 'bundle',
-      source: ctx.source,
-      digest: sha(blob),
-      predicateType,
-      subject: who.subject,
-      issuer: who.issuer,
-      ...(logIndex !== undefined && { rekorLogIndex: logIndex }),
-      ok: true,
-    };
+    return { ...found(), predicateType, subject: who.subject, issuer: who.issuer, ok: true };
   } catch (err) {
     return {
-      kind,
-      format: 'bundle',
-      source: ctx.source,
-      digest: sha(blob),
+      ...found(),
       ...(predicateType && { predicateType }),
       ...(subject && { subject }),
-      ...(logIndex !== undefined && { rekorLogIndex: logIndex }),
       ok: false,
       reason: errorReason(err),
     };
