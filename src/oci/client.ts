@@ -60,6 +60,11 @@ interface RequestSpec {
 
 const DEFAULT_RETRY: RetryOptions = { retries: 4, minDelayMs: 500, maxDelayMs: 30_000 };
 
+/** The token scope for `action` on one repository (a push needs pull too). */
+function repositoryScope(repo: Repository, action: Action): string {
+  return `repository:${repo.repository}:${action === 'push' ? 'pull,push' : 'pull'}`;
+}
+
 function isRetryable(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
 }
@@ -322,11 +327,7 @@ export class RegistryClient {
   }
 
   private scopeKey(repo: Repository, action: Action, extra: readonly string[]): string {
-    return [
-      repo.registry,
-      `repository:${repo.repository}:${action === 'push' ? 'pull,push' : 'pull'}`,
-      ...extra,
-    ].join(' ');
+    return [repo.registry, repositoryScope(repo, action), ...extra].join(' ');
   }
 
   /** Send with auth and retries; throws GuardError for any status not 2xx/3xx or accepted. */
@@ -341,28 +342,21 @@ export class RegistryClient {
         this.auth.get(key) ?? (await this.authFromKnownChallenge(repo, action, extra, key));
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...spec.headers };
       if (state.kind !== 'anonymous') headers.authorization = state.header;
-      let res: Response;
-      try {
-        res = await this.fetchFn(url, {
-          method: spec.method,
-          headers,
-          ...(spec.body && { body: spec.body }),
-          redirect: 'follow',
-        });
-      } catch (cause) {
-        if (attempt < this.retry.retries) {
-          await this.sleep(this.backoff(attempt));
-          continue;
-        }
-        throw new GuardError(
-          'REGISTRY_FAILED',
-          `${where}: ${spec.method} ${spec.what} failed: ${String(cause)}`,
-          {
-            cause,
-            remedy: `check that ${repo.registry} is reachable from the runner`,
-          },
-        );
-      }
+      const res = await this.fetchOrBackOff(
+        url,
+        { method: spec.method, headers, ...(spec.body && { body: spec.body }), redirect: 'follow' },
+        attempt,
+        (cause) =>
+          new GuardError(
+            'REGISTRY_FAILED',
+            `${where}: ${spec.method} ${spec.what} failed: ${String(cause)}`,
+            {
+              cause,
+              remedy: `check that ${repo.registry} is reachable from the runner`,
+            },
+          ),
+      );
+      if (res === undefined) continue;
       if (res.status === 401 && !authenticated) {
         const challenge = parseChallenge(res.headers.get('www-authenticate'));
         await discard(res);
@@ -388,6 +382,25 @@ export class RegistryClient {
 
   private backoff(attempt: number): number {
     return Math.min(this.retry.maxDelayMs, this.retry.minDelayMs * 2 ** attempt);
+  }
+
+  /**
+   * One fetch. A network error within the retry budget waits out the backoff and gives
+   * undefined (try again); past the budget it throws `giveUp(cause)`.
+   */
+  private async fetchOrBackOff(
+    url: string | URL,
+    init: RequestInit,
+    attempt: number,
+    giveUp: (cause: unknown) => GuardError,
+  ): Promise<Response | undefined> {
+    try {
+      return await this.fetchFn(url, init);
+    } catch (cause) {
+      if (attempt >= this.retry.retries) throw giveUp(cause);
+      await this.sleep(this.backoff(attempt));
+      return undefined;
+    }
   }
 
   private async authFromKnownChallenge(
@@ -425,10 +438,7 @@ export class RegistryClient {
       }
       return { kind: 'basic', header: basicHeader(creds) };
     }
-    const scopes = [
-      `repository:${repo.repository}:${action === 'push' ? 'pull,push' : 'pull'}`,
-      ...extra,
-    ];
+    const scopes = [repositoryScope(repo, action), ...extra];
     const tokenUrl = new URL(challenge.realm);
     if (challenge.service) tokenUrl.searchParams.set('service', challenge.service);
     for (const s of scopes) tokenUrl.searchParams.append('scope', s);
@@ -436,21 +446,20 @@ export class RegistryClient {
     if (creds) headers.authorization = basicHeader(creds);
     let res: Response | undefined;
     for (let attempt = 0; ; attempt++) {
-      try {
-        res = await this.fetchFn(tokenUrl, { headers });
-      } catch (cause) {
-        if (attempt < this.retry.retries) {
-          await this.sleep(this.backoff(attempt));
-          continue;
-        }
-        throw new GuardError(
-          'REGISTRY_FAILED',
-          `${repo.registry}: token service ${tokenUrl.host} unreachable`,
-          {
-            cause,
-          },
-        );
-      }
+      res = await this.fetchOrBackOff(
+        tokenUrl,
+        { headers },
+        attempt,
+        (cause) =>
+          new GuardError(
+            'REGISTRY_FAILED',
+            `${repo.registry}: token service ${tokenUrl.host} unreachable`,
+            {
+              cause,
+            },
+          ),
+      );
+      if (res === undefined) continue;
       if (isRetryable(res.status) && attempt < this.retry.retries) {
         await discard(res);
         await this.sleep(this.backoff(attempt));
