@@ -1,7 +1,13 @@
 /**
  * Small matchers shared by ignore rules and VEX: globs over paths, package URLs, and check IDs
- * across Trivy's two misconfiguration ID schemes.
+ * across Trivy's two misconfiguration ID schemes; and the literal-text escape that identity
+ * patterns (signers, Kyverno policies) are built with.
  */
+
+/** `s` as a RegExp source that matches exactly `s`. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** Glob → RegExp: `**` crosses `/`, `*` and `?` do not. Anchored. */
 export function globToRegExp(glob: string): RegExp {
@@ -23,7 +29,7 @@ export function globToRegExp(glob: string): RegExp {
     } else if (c === '?') {
       re += '[^/]';
     } else {
-      re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      re += escapeRegExp(c);
     }
   }
   return new RegExp(`^${re}$`);

@@ -4,6 +4,7 @@
  * for the signing identity, and (verify mode) every signature found with why it was rejected.
  */
 import { stringify } from 'yaml';
+import { escapeRegExp } from '../policy/match.js';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const PUBLIC_GOOD_REKOR = 'https://rekor.sigstore.dev';
@@ -65,10 +66,6 @@ function code(text: string): string {
 /** POSIX shell single-quoting. */
 export function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

@@ -11,6 +11,7 @@ import { GuardError } from '../errors.js';
 import type { RegistryClient, Repository } from '../oci/client.js';
 import { sha256Digest, type Descriptor } from '../oci/manifest.js';
 import { parseImageReference, repositoryName, type ImageReference } from '../oci/reference.js';
+import { escapeRegExp } from '../policy/match.js';
 import {
   ANNOTATION_CERTIFICATE,
   ANNOTATION_PREDICATE_TYPE,
@@ -140,10 +141,6 @@ function sameIdentity(pem: string | undefined, subject: string, issuer: string):
   } catch {
     return false;
   }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function messageSignatureOf(bundle: Bundle): Buffer {

@@ -8,6 +8,7 @@ import { bundleFromJSON, isBundleWithMessageSignature, type Bundle } from '@sigs
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { GuardError } from '../errors.js';
+import { escapeRegExp } from '../policy/match.js';
 
 export type TrustedRootDoc = Parameters<typeof toTrustMaterial>[0];
 
@@ -20,10 +21,6 @@ export interface SignerIdentity {
   /** Exact certificate SAN (not a pattern). */
   readonly identity: string;
   readonly issuer: string;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /**
