@@ -4,6 +4,7 @@
  * and errors that carry the status and GitHub's message but never the token.
  */
 import { GuardError } from '../errors.js';
+import { isJsonObject } from '../json.js';
 
 export const API_VERSION = '2022-11-28';
 
@@ -169,7 +170,5 @@ export function createGitHubClient(opts: ClientOptions): GitHubClient {
 
 /** A field of a JSON object, checked at runtime (API answers are untrusted input too). */
 export function field(data: unknown, key: string): unknown {
-  return typeof data === 'object' && data !== null && !Array.isArray(data)
-    ? (data as Record<string, unknown>)[key]
-    : undefined;
+  return isJsonObject(data) ? data[key] : undefined;
 }

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GuardError } from '../errors.js';
+import { isJsonObject } from '../json.js';
 import { DOCKER_HUB } from './reference.js';
 
 export interface Credentials {
@@ -62,10 +63,6 @@ interface DockerConfig {
   credsStore?: string;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
@@ -83,10 +80,10 @@ export function parseDockerConfig(text: string, file: string): DockerConfig {
     });
   }
   const out: DockerConfig = { auths: {}, credHelpers: {} };
-  if (!isRecord(json)) return out;
-  if (isRecord(json.auths)) {
+  if (!isJsonObject(json)) return out;
+  if (isJsonObject(json.auths)) {
     for (const [key, entry] of Object.entries(json.auths)) {
-      if (!isRecord(entry)) continue;
+      if (!isJsonObject(entry)) continue;
       const auth = str(entry.auth);
       const username = str(entry.username);
       const password = str(entry.password);
@@ -99,7 +96,7 @@ export function parseDockerConfig(text: string, file: string): DockerConfig {
       };
     }
   }
-  if (isRecord(json.credHelpers)) {
+  if (isJsonObject(json.credHelpers)) {
     for (const [key, helper] of Object.entries(json.credHelpers)) {
       const h = str(helper);
       if (h) out.credHelpers[key] = h;
@@ -135,8 +132,8 @@ function parseHelperOutput(text: string, helper: string): Credentials {
       },
     );
   }
-  const username = isRecord(json) ? str(json.Username) : undefined;
-  const secret = isRecord(json) ? str(json.Secret) : undefined;
+  const username = isJsonObject(json) ? str(json.Username) : undefined;
+  const secret = isJsonObject(json) ? str(json.Secret) : undefined;
   if (!username || !secret) {
     throw new GuardError(
       'REGISTRY_FAILED',

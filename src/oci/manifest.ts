@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GuardError } from '../errors.js';
+import { isJsonObject } from '../json.js';
 
 export interface Descriptor {
   readonly mediaType: string;
@@ -34,17 +35,13 @@ export function sha256Digest(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function bad(what: string, message: string): GuardError {
   return new GuardError('REGISTRY_FAILED', `${what}: ${message}`);
 }
 
 function toAnnotations(v: unknown, what: string): Record<string, string> | undefined {
   if (v === undefined) return undefined;
-  if (!isRecord(v)) throw bad(what, 'annotations is not an object');
+  if (!isJsonObject(v)) throw bad(what, 'annotations is not an object');
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
     if (typeof val !== 'string') throw bad(what, `annotation ${k} is not a string`);
@@ -54,7 +51,7 @@ function toAnnotations(v: unknown, what: string): Record<string, string> | undef
 }
 
 export function toDescriptor(v: unknown, what: string): Descriptor {
-  if (!isRecord(v)) throw bad(what, 'descriptor is not an object');
+  if (!isJsonObject(v)) throw bad(what, 'descriptor is not an object');
   const { mediaType, digest, size, artifactType } = v;
   if (typeof mediaType !== 'string') throw bad(what, 'descriptor without mediaType');
   if (typeof digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(digest)) {
@@ -80,7 +77,7 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   } catch (cause) {
     throw new GuardError('REGISTRY_FAILED', `${what}: not JSON`, { cause });
   }
-  if (!isRecord(json)) throw bad(what, 'not a JSON object');
+  if (!isJsonObject(json)) throw bad(what, 'not a JSON object');
   return json;
 }
 

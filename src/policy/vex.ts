@@ -5,6 +5,7 @@
  * when its package purl (or, for statements without subcomponents, the scanned image) does.
  */
 import { InputFileError } from '../errors.js';
+import { isJsonObject, type JsonObject } from '../json.js';
 import type { Vulnerability } from '../model.js';
 import { parsePurl, purlMatches, type PackageUrl } from './match.js';
 
@@ -25,9 +26,6 @@ export interface VexStatement {
   readonly timestamp: number;
 }
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const REMEDY =
   'pass an OpenVEX document (with "statements") or a CycloneDX VEX (with "vulnerabilities")';
 
@@ -46,8 +44,9 @@ export function parseVex(text: string, document: string): VexStatement[] {
       },
     );
   }
-  if (isObj(doc) && Array.isArray(doc['statements'])) return parseOpenVex(doc, document);
-  if (isObj(doc) && doc['bomFormat'] === 'CycloneDX') return parseCycloneDxVex(doc, document);
+  if (isJsonObject(doc) && Array.isArray(doc['statements'])) return parseOpenVex(doc, document);
+  if (isJsonObject(doc) && doc['bomFormat'] === 'CycloneDX')
+    return parseCycloneDxVex(doc, document);
   throw new InputFileError(
     'POLICY_FILE_INVALID',
     document,
@@ -81,11 +80,11 @@ const OPENVEX_STATUSES: readonly VexStatus[] = [
   'under_investigation',
 ];
 
-function parseOpenVex(doc: Json, document: string): VexStatement[] {
+function parseOpenVex(doc: JsonObject, document: string): VexStatement[] {
   const docTime = time(doc['timestamp']);
   const out: VexStatement[] = [];
   for (const [i, s] of (doc['statements'] as unknown[]).entries()) {
-    if (!isObj(s)) {
+    if (!isJsonObject(s)) {
       throw new InputFileError(
         'POLICY_FILE_INVALID',
         document,
@@ -108,7 +107,7 @@ function parseOpenVex(doc: Json, document: string): VexStatement[] {
     const vuln = s['vulnerability'];
     const ids: string[] = [];
     if (typeof vuln === 'string') ids.push(vuln);
-    else if (isObj(vuln)) {
+    else if (isJsonObject(vuln)) {
       for (const k of ['name', '@id']) if (typeof vuln[k] === 'string') ids.push(vuln[k]);
       if (Array.isArray(vuln['aliases']))
         ids.push(...vuln['aliases'].filter((a): a is string => typeof a === 'string'));
@@ -127,19 +126,19 @@ function parseOpenVex(doc: Json, document: string): VexStatement[] {
     const subIds: string[] = [];
     for (const p of Array.isArray(s['products']) ? s['products'] : []) {
       if (typeof p === 'string') productIds.push(p);
-      else if (isObj(p)) {
+      else if (isJsonObject(p)) {
         if (typeof p['@id'] === 'string') productIds.push(p['@id']);
-        const idents = isObj(p['identifiers']) ? p['identifiers'] : {};
+        const idents = isJsonObject(p['identifiers']) ? p['identifiers'] : {};
         if (typeof idents['purl'] === 'string') productIds.push(idents['purl']);
         for (const sc of Array.isArray(p['subcomponents']) ? p['subcomponents'] : []) {
           if (typeof sc === 'string') subIds.push(sc);
-          else if (isObj(sc) && typeof sc['@id'] === 'string') subIds.push(sc['@id']);
+          else if (isJsonObject(sc) && typeof sc['@id'] === 'string') subIds.push(sc['@id']);
         }
       }
     }
     for (const sc of Array.isArray(s['subcomponents']) ? s['subcomponents'] : []) {
       if (typeof sc === 'string') subIds.push(sc);
-      else if (isObj(sc) && typeof sc['@id'] === 'string') subIds.push(sc['@id']);
+      else if (isJsonObject(sc) && typeof sc['@id'] === 'string') subIds.push(sc['@id']);
     }
     // With subcomponents, the packages are the subcomponents; the products only scope them.
     const { products, productNames } = splitProducts(subIds.length > 0 ? subIds : productIds);
@@ -173,25 +172,25 @@ const CDX_STATES: Record<string, VexStatus> = {
   in_triage: 'under_investigation',
 };
 
-function parseCycloneDxVex(doc: Json, document: string): VexStatement[] {
+function parseCycloneDxVex(doc: JsonObject, document: string): VexStatement[] {
   const vulns = Array.isArray(doc['vulnerabilities']) ? doc['vulnerabilities'] : [];
   // affects[].ref is a bom-ref; map bom-refs to the components' purls where the doc has them.
   const refToPurl = new Map<string, string>();
   for (const c of Array.isArray(doc['components']) ? doc['components'] : []) {
-    if (isObj(c) && typeof c['bom-ref'] === 'string' && typeof c['purl'] === 'string') {
+    if (isJsonObject(c) && typeof c['bom-ref'] === 'string' && typeof c['purl'] === 'string') {
       refToPurl.set(c['bom-ref'], c['purl']);
     }
   }
   const out: VexStatement[] = [];
   for (const v of vulns) {
-    if (!isObj(v) || typeof v['id'] !== 'string') continue;
-    const analysis = isObj(v['analysis']) ? v['analysis'] : {};
+    if (!isJsonObject(v) || typeof v['id'] !== 'string') continue;
+    const analysis = isJsonObject(v['analysis']) ? v['analysis'] : {};
     const status =
       typeof analysis['state'] === 'string' ? CDX_STATES[analysis['state']] : undefined;
     if (!status) continue;
     const refs: string[] = [];
     for (const a of Array.isArray(v['affects']) ? v['affects'] : []) {
-      if (isObj(a) && typeof a['ref'] === 'string') {
+      if (isJsonObject(a) && typeof a['ref'] === 'string') {
         // A ref may be a bom-ref or a BOM-Link (urn:cdx:…#ref); keep the part after '#'.
         const ref =
           a['ref'].includes('#') && a['ref'].startsWith('urn:cdx:')

@@ -7,6 +7,7 @@
  * what the schema cannot (references that resolve, unique IDs, declared LicenseRefs).
  */
 import { GuardError } from '../errors.js';
+import { isJsonObject } from '../json.js';
 
 const ID_PATTERN = /^SPDXRef-[A-Za-z0-9.-]+$/;
 /** `YYYY-MM-DDThh:mm:ssZ` (clause 6.9). */
@@ -78,12 +79,6 @@ const RELATIONSHIP_TYPES = new Set([
   'OTHER',
 ]);
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function nonEmpty(v: unknown): v is string {
   return typeof v === 'string' && v.trim() !== '';
 }
@@ -109,7 +104,7 @@ function licenseRefs(expression: string): string[] {
 /** Every way the document falls short of SPDX 2.3; empty when it does not. */
 export function spdxProblems(doc: unknown): string[] {
   const problems: string[] = [];
-  if (!isObject(doc)) return ['the document is not a JSON object'];
+  if (!isJsonObject(doc)) return ['the document is not a JSON object'];
   if (doc['spdxVersion'] !== 'SPDX-2.3') problems.push('spdxVersion must be "SPDX-2.3"');
   if (doc['dataLicense'] !== 'CC0-1.0') problems.push('dataLicense must be "CC0-1.0"');
   if (doc['SPDXID'] !== 'SPDXRef-DOCUMENT') problems.push('SPDXID must be "SPDXRef-DOCUMENT"');
@@ -120,7 +115,7 @@ export function spdxProblems(doc: unknown): string[] {
     problems.push(`documentNamespace "${ns}" must be an absolute URI without "#"`);
   }
   const ci = doc['creationInfo'];
-  if (!isObject(ci)) {
+  if (!isJsonObject(ci)) {
     problems.push('creationInfo is missing');
   } else {
     const created = ci['created'];
@@ -148,13 +143,13 @@ export function spdxProblems(doc: unknown): string[] {
     if (!Array.isArray(extracted)) problems.push('hasExtractedLicensingInfos must be an array');
     else {
       for (const [i, l] of extracted.entries()) {
-        const id = isObject(l) ? l['licenseId'] : undefined;
+        const id = isJsonObject(l) ? l['licenseId'] : undefined;
         if (!nonEmpty(id) || !/^LicenseRef-[A-Za-z0-9.-]+$/.test(id)) {
           problems.push(
             `hasExtractedLicensingInfos[${i}].licenseId must be LicenseRef-[A-Za-z0-9.-]+`,
           );
         } else declaredRefs.add(id);
-        if (!isObject(l) || !nonEmpty(l['extractedText'])) {
+        if (!isJsonObject(l) || !nonEmpty(l['extractedText'])) {
           problems.push(`hasExtractedLicensingInfos[${i}].extractedText is missing`);
         }
       }
@@ -166,7 +161,7 @@ export function spdxProblems(doc: unknown): string[] {
     problems.push('packages must be an array');
   for (const [i, p] of (Array.isArray(packages) ? packages : []).entries()) {
     const where = `packages[${i}]`;
-    if (!isObject(p)) {
+    if (!isJsonObject(p)) {
       problems.push(`${where} is not an object`);
       continue;
     }
@@ -208,7 +203,7 @@ export function spdxProblems(doc: unknown): string[] {
     const refs = p['externalRefs'];
     for (const [j, r] of (Array.isArray(refs) ? refs : []).entries()) {
       if (
-        !isObject(r) ||
+        !isJsonObject(r) ||
         !nonEmpty(r['referenceCategory']) ||
         !nonEmpty(r['referenceType']) ||
         !nonEmpty(r['referenceLocator'])
@@ -233,7 +228,7 @@ export function spdxProblems(doc: unknown): string[] {
     problems.push('relationships must be an array');
   for (const [i, r] of (Array.isArray(relationships) ? relationships : []).entries()) {
     const where = `relationships[${i}]`;
-    if (!isObject(r)) {
+    if (!isJsonObject(r)) {
       problems.push(`${where} is not an object`);
       continue;
     }

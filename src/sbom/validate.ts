@@ -23,6 +23,7 @@ import bom16 from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/bo
 import cryptoDefs from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/cryptography-defs.SNAPSHOT.schema.json' with { type: 'json' };
 import jsf from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/jsf-0.82.SNAPSHOT.schema.json' with { type: 'json' };
 import spdx from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/spdx.SNAPSHOT.schema.json' with { type: 'json' };
+import { isJsonObject, type JsonObject } from '../json.js';
 
 /** The schema files the library reads for 1.5 and 1.6 documents (it loads all three refs). */
 const SCHEMA_FILES: Readonly<Record<string, unknown>> = {
@@ -125,12 +126,6 @@ function describeSchemaError(e: unknown): string {
  */
 const SLICED = ['components', 'dependencies', 'vulnerabilities'] as const;
 const SLICE = 100;
-
-type JsonObject = Record<string, unknown>;
-
-function isJsonObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Duplicate items of the sliced arrays (exact JSON equality, as `uniqueItems` means). */
 function duplicateErrors(doc: JsonObject): string[] {

@@ -7,6 +7,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
+import { isJsonObject } from '../json.js';
 import type { Descriptor } from '../oci/manifest.js';
 import {
   ANNOTATION_BUNDLE,
@@ -47,10 +48,6 @@ function reject(reason: string): never {
   throw new Rejected(reason);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
@@ -77,8 +74,12 @@ interface LegacyRekorBundle {
 export function parseRekorBundleAnnotation(text: string | undefined): LegacyRekorBundle {
   if (!text) reject('no Rekor bundle annotation (signed without a transparency log entry)');
   const json = parseJson(text, 'the Rekor bundle annotation');
-  const payload = isRecord(json) ? json.Payload : undefined;
-  if (!isRecord(json) || typeof json.SignedEntryTimestamp !== 'string' || !isRecord(payload)) {
+  const payload = isJsonObject(json) ? json.Payload : undefined;
+  if (
+    !isJsonObject(json) ||
+    typeof json.SignedEntryTimestamp !== 'string' ||
+    !isJsonObject(payload)
+  ) {
     reject('the Rekor bundle annotation lacks SignedEntryTimestamp/Payload');
   }
   const { body, integratedTime, logIndex, logID } = payload;
@@ -100,10 +101,10 @@ function rekorBody(rb: LegacyRekorBundle): {
 } {
   const body = parseJson(Buffer.from(rb.body, 'base64').toString('utf8'), 'the Rekor entry body');
   if (
-    !isRecord(body) ||
+    !isJsonObject(body) ||
     typeof body.kind !== 'string' ||
     typeof body.apiVersion !== 'string' ||
-    !isRecord(body.spec)
+    !isJsonObject(body.spec)
   ) {
     reject('the Rekor entry body is not a Rekor entry');
   }
@@ -128,7 +129,7 @@ function tlogEntryJson(
 function dig(v: unknown, keys: readonly string[]): unknown {
   let cur = v;
   for (const k of keys) {
-    if (!isRecord(cur)) return undefined;
+    if (!isJsonObject(cur)) return undefined;
     cur = cur[k];
   }
   return cur;
@@ -320,7 +321,7 @@ interface Statement {
 
 function parseStatement(payload: Buffer): Statement {
   const st = parseJson(payload.toString('utf8'), 'the in-toto statement');
-  if (!isRecord(st) || typeof st.predicateType !== 'string' || !Array.isArray(st.subject)) {
+  if (!isJsonObject(st) || typeof st.predicateType !== 'string' || !Array.isArray(st.subject)) {
     reject('the DSSE payload is not an in-toto statement');
   }
   const subjectDigests = st.subject
@@ -338,7 +339,11 @@ interface ParsedEnvelope {
 
 function parseEnvelope(blob: Buffer): ParsedEnvelope {
   const env = parseJson(blob.toString('utf8'), 'the DSSE envelope');
-  if (!isRecord(env) || typeof env.payload !== 'string' || typeof env.payloadType !== 'string') {
+  if (
+    !isJsonObject(env) ||
+    typeof env.payload !== 'string' ||
+    typeof env.payloadType !== 'string'
+  ) {
     reject('the layer is not a DSSE envelope');
   }
   if (!Array.isArray(env.signatures) || env.signatures.length !== 1)

@@ -5,6 +5,7 @@
  * Pure: text in, model out; knows nothing of SARIF, policy or the runner.
  */
 import { InputFileError } from '../errors.js';
+import { isJsonObject, type JsonObject } from '../json.js';
 import { ReportSplitter, SplitError, type ListKey } from './report-splitter.js';
 import {
   isSeverity,
@@ -21,35 +22,29 @@ import {
   type Vulnerability,
 } from '../model.js';
 
-type Json = Record<string, unknown>;
-
 const SUPPORTED_SCHEMA = 2;
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(o: Json, key: string): string | undefined {
+function str(o: JsonObject, key: string): string | undefined {
   const v = o[key];
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function num(o: Json, key: string): number | undefined {
+function num(o: JsonObject, key: string): number | undefined {
   const v = o[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function strings(o: Json, key: string): string[] {
+function strings(o: JsonObject, key: string): string[] {
   const v = o[key];
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-function obj(o: Json, key: string): Json | undefined {
+function obj(o: JsonObject, key: string): JsonObject | undefined {
   const v = o[key];
-  return isObject(v) ? v : undefined;
+  return isJsonObject(v) ? v : undefined;
 }
 
-function severity(o: Json): Severity {
+function severity(o: JsonObject): Severity {
   const s = str(o, 'Severity')?.toUpperCase();
   return s !== undefined && isSeverity(s) ? s : 'UNKNOWN';
 }
@@ -68,7 +63,7 @@ function recogniseOther(doc: unknown): string | undefined {
   if (Array.isArray(doc)) {
     return 'this is a top-level JSON array: the pre-0.20 Trivy report format (SchemaVersion 1), which is not supported';
   }
-  if (!isObject(doc))
+  if (!isJsonObject(doc))
     return `this is a JSON ${doc === null ? 'null' : typeof doc}, not a report object`;
   if ('runs' in doc && ('$schema' in doc || 'version' in doc)) {
     return 'this is a SARIF file, not Trivy JSON';
@@ -92,7 +87,7 @@ const REMEDY = 'pass a report written by `trivy ... --format json` (SchemaVersio
  */
 export class TrivyReportParser {
   private readonly splitter: ReportSplitter;
-  private readonly root: Json = {};
+  private readonly root: JsonObject = {};
   private readonly results: ResultBuilder[] = [];
   private current: ResultBuilder | undefined;
   /** Items wait here when they arrive before the fields their location needs. */
@@ -132,7 +127,7 @@ export class TrivyReportParser {
       resultField: (key, value) => this.current!.field(key, value),
       listStart: (key) => this.current!.listStart(key),
       listItem: (key, value) => {
-        if (isObject(value))
+        if (isJsonObject(value))
           this.current!.item(key, value, this.deferred ? undefined : this.artifact());
       },
       resultEnd: () => {
@@ -218,8 +213,8 @@ export class TrivyReportParser {
 
 /** Collects one `Results[]` entry: its location fields, then its lists item by item. */
 class ResultBuilder {
-  private readonly fields: Json = {};
-  private readonly pending: [ListKey, Json][] = [];
+  private readonly fields: JsonObject = {};
+  private readonly pending: [ListKey, JsonObject][] = [];
   private loc: Location | undefined;
   hasPackageList = false;
   readonly packages: Package[] = [];
@@ -236,7 +231,7 @@ class ResultBuilder {
   }
 
   /** Convert now when the location is known (Trivy writes Target/Class/Type first). */
-  item(key: ListKey, value: Json, artifact: Artifact | undefined): void {
+  item(key: ListKey, value: JsonObject, artifact: Artifact | undefined): void {
     if (artifact === undefined || !('Target' in this.fields)) {
       this.pending.push([key, value]);
       return;
@@ -272,7 +267,7 @@ class ResultBuilder {
     return this.loc;
   }
 
-  private convert(key: ListKey, v: Json, loc: Location): void {
+  private convert(key: ListKey, v: JsonObject, loc: Location): void {
     switch (key) {
       case 'Packages':
         this.packages.push(toPackage(v, loc));
@@ -302,7 +297,7 @@ interface ConvertedResult {
 
 function assemble(
   source: string,
-  root: Json,
+  root: JsonObject,
   artifact: Artifact,
   results: readonly ConvertedResult[],
 ): ScanReport {
@@ -328,7 +323,7 @@ function checkRoot(doc: unknown, source: string, complete: boolean): void {
   const other = recogniseOther(doc);
   if (other !== undefined)
     throw new InputFileError('REPORT_INVALID', source, other, { remedy: REMEDY });
-  const schema = (doc as Json)['SchemaVersion'];
+  const schema = (doc as JsonObject)['SchemaVersion'];
   if (schema === undefined) {
     if (!complete) return;
     throw new InputFileError(
@@ -384,7 +379,7 @@ export function toScanReport(doc: unknown, source: string): ScanReport {
   return parseTrivyReport(JSON.stringify(doc), source);
 }
 
-function toArtifact(root: Json): Artifact {
+function toArtifact(root: JsonObject): Artifact {
   const meta = obj(root, 'Metadata') ?? {};
   const os = obj(meta, 'OS');
   const family = os && str(os, 'Family');
@@ -406,12 +401,12 @@ function toArtifact(root: Json): Artifact {
   });
 }
 
-function layer(o: Json): { layerDigest?: string; layerDiffId?: string } {
+function layer(o: JsonObject): { layerDigest?: string; layerDiffId?: string } {
   const l = obj(o, 'Layer');
   return l ? defined({ layerDigest: str(l, 'Digest'), layerDiffId: str(l, 'DiffID') }) : {};
 }
 
-function toPackage(p: Json, loc: Location): Package {
+function toPackage(p: JsonObject, loc: Location): Package {
   const ident = obj(p, 'Identifier');
   const indirect = p['Indirect'] === true;
   return defined({
@@ -439,7 +434,7 @@ function toPackage(p: Json, loc: Location): Package {
 }
 
 /** CVSS base score of the severity source (v3, else v4), else the highest v3 of any source. */
-function cvssScore(v: Json): number | undefined {
+function cvssScore(v: JsonObject): number | undefined {
   const cvss = obj(v, 'CVSS');
   if (!cvss) return undefined;
   const src = str(v, 'SeveritySource');
@@ -448,14 +443,14 @@ function cvssScore(v: Json): number | undefined {
   if (ownScore !== undefined) return ownScore;
   let best: number | undefined;
   for (const entry of Object.values(cvss)) {
-    if (!isObject(entry)) continue;
+    if (!isJsonObject(entry)) continue;
     const s = num(entry, 'V3Score') ?? num(entry, 'V40Score');
     if (s !== undefined && (best === undefined || s > best)) best = s;
   }
   return best;
 }
 
-function toVulnerability(v: Json, loc: Location, source: string): Vulnerability {
+function toVulnerability(v: JsonObject, loc: Location, source: string): Vulnerability {
   const ident = obj(v, 'PkgIdentifier');
   const id = str(v, 'VulnerabilityID') ?? '';
   return defined({
@@ -484,7 +479,7 @@ function toVulnerability(v: Json, loc: Location, source: string): Vulnerability 
   });
 }
 
-function toMisconfiguration(m: Json, loc: Location, source: string): Misconfiguration {
+function toMisconfiguration(m: JsonObject, loc: Location, source: string): Misconfiguration {
   const cause = obj(m, 'CauseMetadata') ?? {};
   const rawStatus = str(m, 'Status')?.toUpperCase();
   const status = rawStatus === 'PASS' || rawStatus === 'EXCEPTION' ? rawStatus : 'FAIL';
@@ -518,7 +513,7 @@ function positive(n: number | undefined): number | undefined {
   return n !== undefined && n > 0 ? n : undefined;
 }
 
-function toSecret(s: Json, loc: Location, source: string): Secret {
+function toSecret(s: JsonObject, loc: Location, source: string): Secret {
   const id = str(s, 'RuleID') ?? '';
   return defined({
     kind: 'secret' as const,
@@ -534,7 +529,7 @@ function toSecret(s: Json, loc: Location, source: string): Secret {
   });
 }
 
-function toLicense(l: Json, loc: Location, source: string): License {
+function toLicense(l: JsonObject, loc: Location, source: string): License {
   const name = str(l, 'Name') ?? '';
   return defined({
     kind: 'license' as const,
