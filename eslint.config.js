@@ -13,7 +13,8 @@ export default tseslint.config(
     },
   },
   {
-    // Layering: pure layers never reach into the runner or the publishers.
+    // Layering (DESIGN.md): the pure layers never reach into the runner, the publishers or
+    // the orchestration above them; they receive values instead.
     files: [
       'src/render/**',
       'src/policy/**',
@@ -24,7 +25,30 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@actions/*', '../github/*', '../main.js', '../index.js'] },
+        {
+          patterns: [
+            {
+              group: [
+                '@actions/*',
+                '../github/*',
+                '../phases/*',
+                '../main.js',
+                '../index.js',
+                '../services.js',
+              ],
+              message: 'a pure layer (DESIGN.md): pass the value in instead of importing it',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          // import() escapes no-restricted-imports; hold it to the same rule.
+          selector:
+            'ImportExpression[source.value=/^@actions\\/|\\/(github|phases)\\/|\\/(main|index|services)\\.js$/]',
+          message: 'a pure layer (DESIGN.md): pass the value in instead of importing it',
+        },
       ],
     },
   },
