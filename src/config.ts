@@ -73,13 +73,16 @@ export interface SigningConfig {
 }
 
 export interface TrivyConfig {
-  /** Empty means the pinned default. */
+  /** `trivy-version`; empty means the pinned default. */
   readonly version?: string;
   /** `trivy-allow-unsigned`: accept a release without Sigstore bundles (sha256 only). */
   readonly allowUnsigned: boolean;
+  /** `trivy-config`. */
   readonly configFile?: string;
   readonly scanners: readonly string[];
+  /** `cache`. */
   readonly cache: boolean;
+  /** `db-repository`. */
   readonly dbRepositories: readonly string[];
 }
 

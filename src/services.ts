@@ -88,13 +88,8 @@ export function trivyScanner(opts: ScannerOptions): Scanner {
       const { signing } = config;
       return runTrivyPhase(
         {
+          ...config.trivy,
           targets,
-          ...(config.trivy.version !== undefined && { version: config.trivy.version }),
-          allowUnsigned: config.trivy.allowUnsigned,
-          ...(config.trivy.configFile !== undefined && { configFile: config.trivy.configFile }),
-          scanners: config.trivy.scanners,
-          cache: config.trivy.cache,
-          dbRepositories: config.trivy.dbRepositories,
           workspace: config.env.workspace,
           tempDir: config.env.tempDir,
           platform: opts.facts.platform,

@@ -6,6 +6,7 @@
  * function, or the pieces it is made of.
  */
 import path from 'node:path';
+import type { TrivyConfig } from '../config.js';
 import type { Exec } from '../exec.js';
 import { DEFAULT_TRIVY_TIMEOUT } from './args.js';
 import {
@@ -23,18 +24,9 @@ import { installTrivy, type InstallDeps, type InstalledTrivy } from './install.j
 import { scanTargets, type RegistryAuth, type ScanLogger, type ScanResult } from './run.js';
 import { needsVulnDb, type ScanTarget } from './targets.js';
 
-export interface TrivyPhaseOptions {
+/** The Trivy inputs, plus what the run needs from the runner. */
+export interface TrivyPhaseOptions extends TrivyConfig {
   readonly targets: readonly ScanTarget[];
-  /** `trivy-version` ('' for the pinned default). */
-  readonly version?: string;
-  /** `trivy-allow-unsigned`. */
-  readonly allowUnsigned: boolean;
-  readonly configFile?: string;
-  readonly scanners: readonly string[];
-  /** `cache`. */
-  readonly cache: boolean;
-  /** `db-repository`. */
-  readonly dbRepositories: readonly string[];
   readonly workspace: string;
   /** $RUNNER_TEMP (or the CLI's temp dir). */
   readonly tempDir: string;
