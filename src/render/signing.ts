@@ -25,15 +25,18 @@ export interface SigningSummary {
   readonly rekorUrl?: string;
 }
 
+/** One signature or attestation found in verify mode, and the verdict on it. */
 export interface VerifiedRow {
   readonly kind: 'signature' | 'attestation';
   readonly format: 'legacy' | 'bundle';
+  /** Where it was found: `repo:sha256-….sig` or the referrer manifest digest. */
   readonly source: string;
   readonly predicateType?: string;
   readonly subject?: string;
   readonly issuer?: string;
   readonly rekorLogIndex?: number;
   readonly ok: boolean;
+  /** Why it was rejected; absent when ok. */
   readonly reason?: string;
 }
 

@@ -8,6 +8,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { isJsonObject } from '../json.js';
+import type { VerifiedRow } from '../render/signing.js';
 import type { Descriptor } from '../oci/manifest.js';
 import {
   ANNOTATION_BUNDLE,
@@ -26,20 +27,9 @@ export interface IdentityPolicy {
   readonly issuer: string;
 }
 
-export interface VerifiedItem {
-  readonly kind: 'signature' | 'attestation';
-  readonly format: 'legacy' | 'bundle';
-  /** Where it was found: `repo:sha256-….sig` or the referrer manifest digest. */
-  readonly source: string;
+export interface VerifiedItem extends VerifiedRow {
   /** Digest of the layer (legacy) or referrer manifest (bundle). */
   readonly digest: string;
-  readonly predicateType?: string;
-  readonly subject?: string;
-  readonly issuer?: string;
-  readonly rekorLogIndex?: number;
-  readonly ok: boolean;
-  /** Why it was rejected; absent when ok. */
-  readonly reason?: string;
 }
 
 class Rejected extends Error {}
