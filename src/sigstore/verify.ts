@@ -8,8 +8,9 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { isJsonObject } from '../json.js';
-import type { VerifiedRow } from '../render/signing.js';
 import type { Descriptor } from '../oci/manifest.js';
+import type { VerifiedRow } from '../render/signing.js';
+import { certificateSubject } from './certificate.js';
 import {
   ANNOTATION_BUNDLE,
   ANNOTATION_CERTIFICATE,
@@ -159,11 +160,11 @@ function verifyBundle(
   return { subject, issuer };
 }
 
+/** The signer a certificate names, for a rejected item's report; nothing if unreadable. */
 function certificateIdentity(pem: string): { subject?: string } {
   try {
-    const san = new X509Certificate(pem).subjectAltName ?? '';
-    const uri = /URI:([^,]+)/.exec(san)?.[1] ?? /email:([^,]+)/.exec(san)?.[1];
-    return uri ? { subject: uri } : {};
+    const subject = certificateSubject(pem);
+    return subject ? { subject } : {};
   } catch {
     return {};
   }
