@@ -9,6 +9,7 @@ import { GuardError } from '../errors.js';
 import type { Descriptor, ImageManifest } from '../oci/manifest.js';
 import { sha256Digest } from '../oci/manifest.js';
 import { OCI_CONFIG, OCI_MANIFEST } from '../oci/media-types.js';
+import { digestTagPrefix } from '../oci/reference.js';
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
@@ -23,11 +24,11 @@ export const MAX_LAYERS = 1000;
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function signatureTag(imageDigest: string): string {
-  return `${imageDigest.replace(':', '-')}.sig`;
+  return `${digestTagPrefix(imageDigest)}.sig`;
 }
 
 export function attestationTag(imageDigest: string): string {
-  return `${imageDigest.replace(':', '-')}.att`;
+  return `${digestTagPrefix(imageDigest)}.att`;
 }
 
 /** The simple-signing payload cosign signs: `docker-reference` is the repository without tag. */

@@ -22,14 +22,16 @@ import {
   OCI_INDEX,
   OCI_MANIFEST,
 } from '../oci/media-types.js';
+import { digestTagPrefix } from '../oci/reference.js';
 
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 export const ANNOTATION_CREATED = 'org.opencontainers.image.created';
 export const ANNOTATION_BUNDLE_CONTENT = 'dev.sigstore.bundle.content';
 export const ANNOTATION_BUNDLE_PREDICATE_TYPE = 'dev.sigstore.bundle.predicateType';
 
+/** The fallback index's tag: the bare digest, `sha256-<hex>`. */
 export function referrersTag(imageDigest: string): string {
-  return imageDigest.replace(':', '-');
+  return digestTagPrefix(imageDigest);
 }
 
 /** The referrer manifest for one bundle (pure). */
