@@ -249,7 +249,8 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
     },
     signing: {
       sign,
-      attestSbom: parseBoolean('attest-sbom', raw['attest-sbom'], sign),
+      // Default: with sign, attest the SBOM when there is one (`sbom: none` signs only).
+      attestSbom: parseBoolean('attest-sbom', raw['attest-sbom'], sign && sbomFormats.length > 0),
       attestVuln: parseBoolean('attest-vuln', raw['attest-vuln'], false),
       format: signatureFormat,
       ...(optional(raw['verify-identity']) && { verifyIdentity: raw['verify-identity'] }),
@@ -277,6 +278,13 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
       'fail-on-new-only',
       'needs a baseline',
       'set baseline-report or baseline-image',
+    );
+  }
+  if (config.signing.attestSbom && sbomFormats.length === 0) {
+    throw new ConfigError(
+      'attest-sbom',
+      'needs an SBOM, but sbom is none',
+      'set sbom to cyclonedx or spdx, or attest-sbom: false',
     );
   }
   // References are checked now, so a typo fails before any download or scan.
