@@ -289,6 +289,7 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
       image: `${reg.host}/acme/app:1.0`,
       'verify-identity': IDENTITY_REGEXP,
       'attest-sbom': 'true',
+      'attest-vuln': 'true',
     });
     expect(r.code, r.stdout).toBe(0);
     expect(r.outputs['verdict']).toBe('pass');
@@ -299,6 +300,8 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
     );
     expect(r.summary).toContain('### Signature verification: passed');
     expect(r.summary).toMatch(/\| ✅ \| signature \| legacy \|/);
+    expect(r.summary).toContain(`| ✅ | attestation \`${CYCLONEDX}\` | legacy |`);
+    expect(r.summary).toContain(`| ✅ | attestation \`${VULN}\` | legacy |`);
   });
 
   it('a signer, issuer or Sigstore instance other than the expected one fails the gate', async () => {
@@ -409,8 +412,8 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
     const r = await action({
       image: `${authReg.host}/acme/private:1.0`,
       sign: 'true',
+      // No SBOM wanted: attest-sbom (default: the value of sign) follows, nothing to attest.
       sbom: 'none',
-      'attest-sbom': 'false',
       'attest-vuln': 'true',
       'registry-username': USER,
       'registry-password': PASSWORD,
@@ -427,6 +430,24 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
       expect(r.stderr).not.toContain(secret);
       expect(r.summary).not.toContain(secret);
     }
+
+    // Signed, but without an SBOM attestation: a gate that requires one fails and says so.
+    const noSbom = await action({
+      image: `${authReg.host}/acme/private:1.0`,
+      'verify-identity': IDENTITY_REGEXP,
+      'attest-sbom': 'true',
+      'attest-vuln': 'true',
+      'registry-username': USER,
+      'registry-password': PASSWORD,
+    });
+    expect(noSbom.code).toBe(1);
+    expect(noSbom.stdout).toMatch(
+      new RegExp(
+        `::error::gate failed: no verified attestation of type ${CYCLONEDX} for .*acme/private@sha256:${hex}`,
+      ),
+    );
+    expect(noSbom.summary).toContain(`No verified attestation of type \`${CYCLONEDX}\`.`);
+    expect(noSbom.summary).toContain(`| ✅ | attestation \`${VULN}\` | legacy |`);
 
     const wrong = await action({
       image: `${authReg.host}/acme/private:1.0`,
