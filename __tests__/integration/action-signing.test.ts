@@ -285,13 +285,19 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
   });
 
   it('a deploy workflow gates on verify-identity: the release identity passes', async () => {
-    const r = await action({
-      image: `${reg.host}/acme/app:1.0`,
-      'verify-identity': IDENTITY_REGEXP,
-      'attest-sbom': 'true',
-      'attest-vuln': 'true',
-    });
+    // A deploy job needs no id-token permission to verify.
+    const tokensBefore = oidc.requests.length;
+    const r = await action(
+      {
+        image: `${reg.host}/acme/app:1.0`,
+        'verify-identity': IDENTITY_REGEXP,
+        'attest-sbom': 'true',
+        'attest-vuln': 'true',
+      },
+      { oidc: false },
+    );
     expect(r.code, r.stdout).toBe(0);
+    expect(oidc.requests.length).toBe(tokensBefore);
     expect(r.outputs['verdict']).toBe('pass');
     expect(r.outputs['image-digest']).toBe(digests['acme/app']);
     expect(r.outputs['signature-ref']).toBeUndefined();
@@ -328,7 +334,9 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
     ];
     // Read-only runs: side by side.
     const runs = await Promise.all(
-      cases.map((c) => action({ image: `${reg.host}/acme/app:1.0`, sbom: 'none', ...c.inputs })),
+      cases.map((c) =>
+        action({ image: `${reg.host}/acme/app:1.0`, sbom: 'none', ...c.inputs }, { oidc: false }),
+      ),
     );
     runs.forEach((r, i) => {
       const c = cases[i]!;
@@ -361,6 +369,7 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
       new RegExp(`^${reg.host}/acme/bundled@sha256:[0-9a-f]{64}$`),
     );
     expect(signed.outputs['attestation-refs']?.split('\n')).toHaveLength(2);
+    expect(signed.outputs['rekor-log-index']).toMatch(/^\d+$/);
     expect((await sig.stats()).tsa - tsaBefore).toBe(3);
     // No legacy tags; the referrers fallback index lists three bundles.
     expect(await has(reg, 'acme/bundled', `sha256-${hex}.sig`)).toBe(false);
@@ -381,11 +390,15 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
     expect(referrer.subject?.digest).toBe(digest);
     expect(signed.summary).toContain('type: SigstoreBundle');
 
-    const verified = await action({
-      image: `${reg.host}/acme/bundled:1.0`,
-      'verify-identity': IDENTITY_REGEXP,
-      'attest-sbom': 'true',
-    });
+    const verified = await action(
+      {
+        image: `${reg.host}/acme/bundled:1.0`,
+        'verify-identity': IDENTITY_REGEXP,
+        'attest-sbom': 'true',
+        'attest-vuln': 'true',
+      },
+      { oidc: false },
+    );
     expect(verified.code, verified.stdout).toBe(0);
     expect(verified.summary).toMatch(/\| ✅ \| signature \| bundle \|/);
   });
