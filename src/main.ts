@@ -433,10 +433,18 @@ function withVerification(verdict: Verdict, signing: SigningOutcome | undefined)
       reasons: [...verdict.reasons, `a signature of ${v.imageRef} matches the identity`],
     };
   }
+  // The failure line is often all a reader sees (annotation, PR check): say why they were rejected.
+  const rejected = [
+    ...new Set(v.signatures.filter((s) => !s.ok).map((s) => s.reason ?? 'rejected')),
+  ];
+  const found =
+    rejected.length === 0
+      ? `${v.signatures.length} found`
+      : `${v.signatures.length} found, rejected: ${rejected.slice(0, 2).join(' / ')}${rejected.length > 2 ? ' / …' : ''}`;
   const why =
     v.missingAttestations.length > 0 && v.signatures.some((s) => s.ok)
       ? `no verified attestation of type ${v.missingAttestations.join(', ')} for ${v.imageRef}`
-      : `no signature of ${v.imageRef} matches the identity (${v.signatures.length} found)`;
+      : `no signature of ${v.imageRef} matches the identity (${found})`;
   return { ...verdict, pass: false, reasons: [...(verdict.pass ? [] : verdict.reasons), why] };
 }
 
