@@ -1,16 +1,16 @@
 /**
- * Issue 6's "Done when", through the action itself: `node dist/index.js` with INPUT_* as the
- * runner sets them, against Debian's docker-registry, Fulcio/Rekor/TSA from @sigstore/mock and
- * a loopback Actions OIDC token service, all on 127.0.0.1. The image "scan" is the Trivy
- * STAND-IN on PATH (a test double that replays a corpus report), so the SBOM and the vuln
- * predicate have content. A first workflow signs and attests; a second one gates on
+ * Issue 6's "Done when", through the action itself: `node dist/index.js` under Node 24 with
+ * INPUT_* as the runner sets them, against Debian's docker-registry, Fulcio/Rekor/TSA from
+ * @sigstore/mock and a loopback Actions OIDC token service, all on 127.0.0.1. The image "scan"
+ * is the Trivy STAND-IN on PATH (a test double that replays a corpus report), so the SBOM and
+ * the vuln predicate have content. A first workflow signs and attests; a second one gates on
  * `verify-identity`.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBundle, type BundleRun } from '../helpers/bundle.js';
+import { node24Path, runBundle, type BundleRun } from '../helpers/bundle.js';
 import { corpusPath, HAS_CORPUS } from '../helpers/corpus.js';
 import { startOidc, type OidcRequest, type TestOidc } from '../helpers/oidc-server.js';
 import {
@@ -129,6 +129,8 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
         ...inputs,
       },
       {
+        // The runtime action.yml declares.
+        node: node24Path(),
         workspace: h.workspace,
         env: {
           PATH: pathEnv,
