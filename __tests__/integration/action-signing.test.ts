@@ -248,7 +248,21 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
     const bom = statements.get(CYCLONEDX) as { bomFormat: string; components: unknown[] };
     expect(bom.bomFormat).toBe('CycloneDX');
     expect(bom.components.length).toBeGreaterThan(0);
-    expect(JSON.stringify(statements.get(VULN))).toContain('CVE-2019-14697');
+    const vuln = statements.get(VULN) as {
+      invocation: Record<string, string>;
+      scanner: {
+        uri: string;
+        result: { Results: { Vulnerabilities: { VulnerabilityID: string }[] }[] };
+      };
+    };
+    expect(vuln.invocation['uri']).toBe('https://github.com/acme/app/actions/runs/4242');
+    expect(vuln.invocation['builder.id']).toBe(
+      'acme/app/.github/workflows/release.yml@refs/heads/main',
+    );
+    expect(vuln.scanner.uri).toBe('https://github.com/aquasecurity/trivy');
+    expect(
+      vuln.scanner.result.Results.flatMap((r) => r.Vulnerabilities.map((v) => v.VulnerabilityID)),
+    ).toContain('CVE-2019-14697');
 
     // The summary tells the next workflow how to check it.
     expect(r.summary).toContain('### Signed image');
