@@ -7,7 +7,7 @@
  * `verify-identity`.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node24Path, runBundle, type BundleRun } from '../helpers/bundle.js';
@@ -54,6 +54,8 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
   let h: Harness;
   let pathEnv: string;
   const digests: Record<string, string> = {};
+  /** Each run's RUNNER_TEMP / HOME, removed at the end. */
+  const runDirs: string[] = [];
   /** The release workflow's run on acme/app, made once in beforeAll; later tests build on it. */
   let release: {
     run: BundleRun;
@@ -106,14 +108,15 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
   }, 60_000);
   afterAll(async () => {
     await Promise.all([reg?.stop(), authReg?.stop(), sig?.stop(), oidc?.stop(), h?.cleanup()]);
+    await Promise.all(runDirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
   /** The action as a release workflow would run it: scan the pushed tag, sign, attest. */
-  function action(
+  async function action(
     inputs: Record<string, string>,
     opts: { oidc?: boolean; env?: Record<string, string> } = {},
   ): Promise<BundleRun> {
-    return runBundle(
+    const run = await runBundle(
       {
         'fail-on': 'none',
         sbom: 'cyclonedx',
@@ -147,6 +150,8 @@ describe.skipIf(!ready)(`the action signs, attests and verifies${skipNote}`, () 
         },
       },
     );
+    runDirs.push(run.tempDir);
+    return run;
   }
 
   function hexOf(digest: string): string {
