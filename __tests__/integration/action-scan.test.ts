@@ -103,6 +103,14 @@ function stripRunIdentity(doc: unknown): unknown {
   return copy;
 }
 
+/** The SARIF runs keyed by category, whatever order the reports were read in. */
+async function sarifRunsByCategory(run: ActionRun): Promise<Record<string, unknown>> {
+  const sarif = (await readJson(run.outputs['sarif-file'])) as {
+    runs: { automationDetails: { id: string } }[];
+  };
+  return Object.fromEntries(sarif.runs.map((r) => [r.automationDetails.id, r]));
+}
+
 interface SarifShape {
   runs: { results: { ruleId: string; level: string }[] }[];
 }
@@ -152,11 +160,12 @@ describe.skipIf(!HAS_CORPUS)('the action with image, config and fs together', ()
     const pathEnv = await standInOnPath(path.join(h.root, 'bin'));
     const common = { 'fail-on': 'high', sbom: 'cyclonedx' };
 
+    const scanTemp = await runnerTemp();
     const scanned = await runAction(
       { ...common, image: IMAGE, config: 'infra', fs: '.' },
       {
         workspace: h.workspace,
-        tempDir: await runnerTemp(),
+        tempDir: scanTemp,
         services: scanOnlyServices(scanner(pathEnv)),
       },
     );
@@ -221,6 +230,18 @@ describe.skipIf(!HAS_CORPUS)('the action with image, config and fs together', ()
     expect((await sarifResults(scanned)).length).toBe(13);
     expect(await sbomPurls(scanned)).toEqual(await sbomPurls(replayed));
     expect(await sbomPurls(scanned)).toContain('pkg:npm/jquery@3.3.9');
+
+    // What .github/workflows/trivy-scan.yml does: replay the JSON the action kept, by glob.
+    const kept = await runAction(
+      {
+        ...common,
+        'trivy-reports': path.join(scanTemp, 'supply-chain-guard/trivy/reports/*.json'),
+      },
+      { workspace: h.workspace, tempDir: await runnerTemp() },
+    );
+    expect(counts(kept)).toEqual(counts(scanned));
+    // The glob reads them in file-name order, so the SARIF runs are compared by category.
+    expect(await sarifRunsByCategory(kept)).toEqual(await sarifRunsByCategory(scanned));
   });
 });
 
