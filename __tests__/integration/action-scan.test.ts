@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cli } from '../../src/cli.js';
 import { trivyScanner, type ScannerOptions } from '../../src/services.js';
+import { actionsCacheStore } from '../../src/trivy/cache.js';
 import { directoryToolCache, whichTrivy } from '../../src/trivy/install.js';
 import { DEFAULT_TRIVY_VERSION } from '../../src/trivy/release.js';
 import {
@@ -18,7 +19,7 @@ import {
   standInOnPath,
   type ActionRun,
 } from '../helpers/action-run.js';
-import { ROOT } from '../helpers/bundle.js';
+import { node24Path, ROOT, runBundle } from '../helpers/bundle.js';
 import { corpusPath, HAS_CORPUS } from '../helpers/corpus.js';
 import { dirCacheStore } from '../helpers/dir-cache-store.js';
 import { startFakeTrivyRelease, type FakeTrivyRelease } from '../helpers/fake-trivy-release.js';
@@ -264,6 +265,35 @@ function trio(over: { image?: StandInTarget; config?: StandInTarget; fs?: StandI
   };
 }
 const TRIO_INPUTS = { image: IMAGE, config: 'infra', fs: '.', 'fail-on': 'none' };
+
+describe('the DB cache through @actions/cache', () => {
+  const SERVICE_VARS = ['ACTIONS_CACHE_URL', 'ACTIONS_RESULTS_URL'];
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => {
+    for (const v of SERVICE_VARS) {
+      saved[v] = process.env[v];
+      delete process.env[v];
+    }
+  });
+  afterEach(() => {
+    for (const v of SERVICE_VARS) if (saved[v] !== undefined) process.env[v] = saved[v];
+  });
+
+  it('without a cache service, scans anyway and never claims the DB was saved', async () => {
+    await h.configure(trio());
+    const pathEnv = await standInOnPath(path.join(h.root, 'bin'));
+    const r = await runAction(TRIO_INPUTS, {
+      workspace: h.workspace,
+      tempDir: await runnerTemp(),
+      services: scanOnlyServices(scanner(pathEnv, { cacheStore: actionsCacheStore() })),
+    });
+    expect(r.exitCode).toBe(0);
+    const unavailable = 'the cache service is not available to this job';
+    expect(r.log).toContain(`warning: Trivy DB cache could not be restored: ${unavailable}`);
+    expect(r.log).toContain(`warning: Trivy DB cache could not be saved: ${unavailable}`);
+    expect(r.log.filter((l) => l.startsWith('Trivy DB cache: saved'))).toEqual([]);
+  });
+});
 
 describe('installing Trivy through the action (fake release, loopback Sigstore)', () => {
   let release: FakeTrivyRelease;
@@ -528,5 +558,50 @@ describe('the CLI scanning with --image / --config / --fs', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`supply-chain-guard: trivy image ${IMAGE} failed (exit code 1)`);
     expect(r.stderr).toContain('FATAL manifest unknown');
+  });
+});
+
+describe('the bundle (dist/index.js under Node 24, as the runner runs it)', () => {
+  it('scans image, config and fs in three parallel Trivy runs, and a replay of the kept JSON agrees', async () => {
+    await h.configure(
+      trio({ image: { delayMs: SCAN_MS }, config: { delayMs: SCAN_MS }, fs: { delayMs: SCAN_MS } }),
+    );
+    const pathEnv = await standInOnPath(path.join(h.root, 'bin'));
+    const quiet = {
+      'fail-on': 'none',
+      'upload-sarif': 'false',
+      'pr-comment': 'false',
+      'upload-artifact': 'false',
+      // No cache service here; the DB goes to $RUNNER_TEMP only.
+      cache: 'false',
+    };
+    const opts = {
+      node: node24Path(),
+      env: { ...h.env, PATH: pathEnv },
+      workspace: h.workspace,
+    };
+    const scanned = await runBundle({ ...quiet, ...TRIO_INPUTS }, opts);
+    // Node 24 warns that ajv-formats-draft2019 (the SBOM schema check) requires `punycode`.
+    const stderr = scanned.stderr.split('\n').filter((l) => !/DEP0040|trace-deprecation/.test(l));
+    expect(stderr.join('\n').trim()).toBe('');
+    expect(scanned.code).toBe(0);
+    expect(scanned.stdout).toContain('::group::Scan with Trivy (3 targets)');
+    const runs = scans(await h.records());
+    expect(runs.map(kindOf).sort()).toEqual(['config', 'fs', 'image']);
+    expect(maxOverlap(runs)).toBe(3);
+
+    const replayed = await runBundle(
+      {
+        ...quiet,
+        'trivy-reports': path.join(scanned.tempDir, 'supply-chain-guard/trivy/reports/*.json'),
+      },
+      opts,
+    );
+    expect(replayed.code).toBe(0);
+    expect(scans(await h.records())).toHaveLength(3);
+    const pick = (o: Record<string, string>) =>
+      Object.fromEntries(COUNT_OUTPUTS.map((k) => [k, o[k]]));
+    expect(pick(scanned.outputs)).toEqual(pick(replayed.outputs));
+    expect(pick(scanned.outputs)).toMatchObject({ critical: '3', high: '6', total: '12' });
   });
 });
