@@ -266,6 +266,41 @@ function trio(over: { image?: StandInTarget; config?: StandInTarget; fs?: StandI
 }
 const TRIO_INPUTS = { image: IMAGE, config: 'infra', fs: '.', 'fail-on': 'none' };
 
+describe('baseline-image', () => {
+  it('is scanned like the image and feeds the new / fixed diff the gate uses', async () => {
+    const BASE = 'registry.example.test:5000/shop/api:main';
+    // The base image lacks CVE-2023-0464 (so it is new) and had one the image no longer has.
+    const image = JSON.parse(await readFile(EXAMPLE.image, 'utf8')) as {
+      Results: { Vulnerabilities?: { VulnerabilityID: string }[] }[];
+    };
+    const base = structuredClone(image);
+    const vulns = base.Results[0]!.Vulnerabilities!;
+    const gone = vulns.findIndex((v) => v.VulnerabilityID === 'CVE-2023-0464');
+    vulns.splice(gone, 1, { ...vulns[gone]!, VulnerabilityID: 'CVE-2000-0001' });
+    await h.configure({
+      version: DEFAULT_TRIVY_VERSION,
+      targets: {
+        [IMAGE]: { report: EXAMPLE.image },
+        [BASE]: { report: await h.report('base', base) },
+      },
+    });
+    const pathEnv = await standInOnPath(path.join(h.root, 'bin'));
+    const r = await runAction(
+      { image: IMAGE, 'baseline-image': BASE, 'fail-on': 'high', 'fail-on-new-only': 'true' },
+      {
+        workspace: h.workspace,
+        tempDir: await runnerTemp(),
+        services: scanOnlyServices(scanner(pathEnv)),
+      },
+    );
+    const runs = scans(await h.records());
+    expect(runs.map((x) => x.argv.at(-1)).sort()).toEqual([BASE, IMAGE].sort());
+    expect(r.outputs).toMatchObject({ new: '1', fixed: '1', critical: '1', high: '2' });
+    expect(r.exitCode).toBe(1);
+    expect(r.failures).toEqual(['gate failed: 1 HIGH new finding (fail-on: high or above)']);
+  });
+});
+
 describe('the DB cache through @actions/cache', () => {
   const SERVICE_VARS = ['ACTIONS_CACHE_URL', 'ACTIONS_RESULTS_URL'];
   const saved: Record<string, string | undefined> = {};
