@@ -5,9 +5,19 @@
  * called; never a real scan), either on PATH or installed from a fake release server whose
  * Sigstore bundles come from loopback Fulcio/Rekor.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  onTestFinished,
+} from 'vitest';
 import { cli } from '../../src/cli.js';
 import { trivyScanner, type ScannerOptions } from '../../src/services.js';
 import { actionsCacheStore } from '../../src/trivy/cache.js';
@@ -332,14 +342,16 @@ describe('the DB cache through @actions/cache', () => {
 
 describe('installing Trivy through the action (fake release, loopback Sigstore)', () => {
   let release: FakeTrivyRelease;
+  let releaseDir: string;
   beforeAll(async () => {
     // The install must download: no trivy may be on the PATH the scanner searches.
     expect(await whichTrivy(process.env['PATH'] ?? '')).toBeUndefined();
-    const dir = await createHarness();
-    release = await startFakeTrivyRelease(dir.root, DEFAULT_TRIVY_VERSION);
+    releaseDir = await mkdtemp(path.join(os.tmpdir(), 'scg-release-'));
+    release = await startFakeTrivyRelease(releaseDir, DEFAULT_TRIVY_VERSION);
   });
   afterAll(async () => {
     await release.close();
+    await rm(releaseDir, { recursive: true, force: true });
   });
   beforeEach(() => {
     release.server.files = release.genuine();
@@ -616,6 +628,7 @@ describe('the bundle (dist/index.js under Node 24, as the runner runs it)', () =
       workspace: h.workspace,
     };
     const scanned = await runBundle({ ...quiet, ...TRIO_INPUTS }, opts);
+    onTestFinished(() => rm(scanned.tempDir, { recursive: true, force: true }));
     // Node 24 warns that ajv-formats-draft2019 (the SBOM schema check) requires `punycode`.
     const stderr = scanned.stderr.split('\n').filter((l) => !/DEP0040|trace-deprecation/.test(l));
     expect(stderr.join('\n').trim()).toBe('');
@@ -632,6 +645,7 @@ describe('the bundle (dist/index.js under Node 24, as the runner runs it)', () =
       },
       opts,
     );
+    onTestFinished(() => rm(replayed.tempDir, { recursive: true, force: true }));
     expect(replayed.code).toBe(0);
     expect(scans(await h.records())).toHaveLength(3);
     const pick = (o: Record<string, string>) =>
