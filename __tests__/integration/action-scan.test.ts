@@ -231,7 +231,7 @@ describe.skipIf(!HAS_CORPUS)('the action with image, config and fs together', ()
       low: '2',
       total: '13',
     });
-    // Byte for byte the same findings, rules, locations, fingerprints and categories.
+    // The same SARIF document (findings, rules, locations, fingerprints, categories) and SBOM.
     expect(await readJson(scanned.outputs['sarif-file'])).toEqual(
       await readJson(replayed.outputs['sarif-file']),
     );
@@ -239,7 +239,6 @@ describe.skipIf(!HAS_CORPUS)('the action with image, config and fs together', ()
       stripRunIdentity(await readJson(replayed.outputs['sbom-file'])),
     );
     expect((await sarifResults(scanned)).length).toBe(13);
-    expect(await sbomPurls(scanned)).toEqual(await sbomPurls(replayed));
     expect(await sbomPurls(scanned)).toContain('pkg:npm/jquery@3.3.9');
 
     // What .github/workflows/trivy-scan.yml does: replay the JSON the action kept, by glob.
