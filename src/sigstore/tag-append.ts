@@ -97,7 +97,7 @@ export async function appendToTag(
     const gap = Date.now() - readAt;
     const pause = async (): Promise<void> => {
       await delay();
-      if (options.confirmDelay === undefined && gap > 50) {
+      if (gap > 50) {
         await new Promise((r) => setTimeout(r, 2 * gap));
       }
     };
