@@ -326,7 +326,7 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
       }
     }
     if (config.sbom.dependencySnapshot)
-      await publishSnapshot(reports, config, services(deps), log, now);
+      await publishSnapshot(reports, config, services(deps), log, now, event);
     log.info(
       `outputs: ${Object.entries(outputs)
         .map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`)
