@@ -140,7 +140,11 @@ describe.skipIf(!HAS_CORPUS)('the bundle against the local GitHub API', () => {
     expect(gh.comments.size).toBe(1);
     const [comment] = [...gh.comments.values()];
     expect(comment!.issue).toBe(PR);
-    expect(comment!.body).toMatch(/^<!-- supply-chain-guard:comment key=scan%2Fall -->\n/);
+    // The default key is the job and the targets' categories (tag-free), sorted.
+    const key = encodeURIComponent(
+      'scan/fs:test/data/config-scan,fs:testdata/fixtures/repo/secrets,image:testdata/fixtures/images/alpine-39.tar.gz',
+    );
+    expect(comment!.body.startsWith(`<!-- supply-chain-guard:comment key=${key} -->\n`)).toBe(true);
     expect(comment!.body).toContain(
       '[CVE\\-2019\\-14697](https://avd.aquasec.com/nvd/cve-2019-14697)',
     );
@@ -187,6 +191,35 @@ describe.skipIf(!HAS_CORPUS)('the bundle against the local GitHub API', () => {
     expect(ops()).toContain('issues/update-comment');
     expect(gh.uploads).toHaveLength(2);
     expectTokenMasked(second.stdout);
+  });
+
+  it('matrix legs of one job (different targets, no comment-key) keep their own comment and snapshot', async () => {
+    gh.comments.clear();
+    const before = gh.snapshots.length;
+    const leg = (report: string) =>
+      runOnPullRequest({
+        'trivy-reports': report,
+        'fail-on': 'none',
+        'upload-sarif': 'false',
+        'dependency-snapshot': 'true',
+      });
+    const legs = [IMAGE, corpusPath('trivy-json/image/alpine-310.json')];
+    for (const r of await Promise.all(legs.map(leg))) expect(r.code).toBe(0);
+    expect(gh.comments.size).toBe(2);
+    const bodies = [...gh.comments.values()].map((c) => c.body.split('\n')[0]).sort();
+    expect(bodies).toEqual([
+      `<!-- supply-chain-guard:comment key=${encodeURIComponent('scan/image:testdata/fixtures/images/alpine-310.tar.gz')} -->`,
+      `<!-- supply-chain-guard:comment key=${encodeURIComponent('scan/image:testdata/fixtures/images/alpine-39.tar.gz')} -->`,
+    ]);
+    const correlators = gh.snapshots
+      .slice(before)
+      .map((s) => (s as { job: { correlator: string } }).job.correlator)
+      .sort();
+    expect(new Set(correlators).size).toBe(2);
+    // A re-run of one leg updates that leg's comment only.
+    const ids = [...gh.comments.keys()];
+    expect((await leg(IMAGE)).code).toBe(0);
+    expect([...gh.comments.keys()]).toEqual(ids);
   });
 
   it('a fork pull request (403 on upload and comment) warns with the permission, keeps the summary and the verdict', async () => {
@@ -313,7 +346,7 @@ describe.skipIf(!HAS_CORPUS)('the bundle against the local GitHub API', () => {
     expect(r.outputs['verdict']).toBe('pass');
     expect(r.outputs['artifact-id']).toBeUndefined();
     expect(commands(r.stdout, 'warning').join('\n')).toMatch(
-      /^::warning::upload-artifact: .*ACTIONS_RUNTIME_TOKEN/m,
+      /^::warning::upload-artifact: artifact "supply-chain-guard-scan-image-[^"]+": .*ACTIONS_RUNTIME_TOKEN/m,
     );
     // Everything else was still written.
     expect(r.outputs['sbom-file']).toMatch(/sbom\.cdx\.json$/);

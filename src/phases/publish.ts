@@ -18,11 +18,12 @@ export async function publishArtifact(
   config: Config,
   services: Services,
   log: Logger,
+  legKey: string | undefined,
 ): Promise<UploadedArtifact | undefined> {
   try {
     const name = artifactName({
       job: config.env.job ?? 'job',
-      ...(config.reporting.commentKey && { legKey: config.reporting.commentKey }),
+      ...(legKey && { legKey }),
       ...(config.env.runAttempt && { runAttempt: config.env.runAttempt }),
     });
     const uploaded = await uploadArtifact(files, name, { uploader: await services.artifacts() });
@@ -66,6 +67,7 @@ export async function publishSnapshot(
   log: Logger,
   now: Date,
   event: unknown,
+  legKey: string | undefined,
 ): Promise<void> {
   const { env } = config;
   const sha = snapshotSha(env.eventName, event, env.sha);
@@ -78,7 +80,7 @@ export async function publishSnapshot(
   const snapshot = toDependencySnapshot(reports, {
     sha,
     ref: env.ref,
-    correlator: [env.workflow ?? 'workflow', env.job ?? 'job', config.reporting.commentKey ?? '']
+    correlator: [env.workflow ?? 'workflow', env.job ?? 'job', legKey ?? '']
       .filter(Boolean)
       .join(' / '),
     jobId: env.runId ?? '0',
