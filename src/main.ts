@@ -303,7 +303,14 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     const summaryFile = path.join(config.reporting.outputDir, 'summary.md');
     await writeFileAtomic(summaryFile, summary);
     outputs['summary-file'] = summaryFile;
-    if (config.reporting.summary) await deps.sink.writeJobSummary(summary);
+    if (config.reporting.summary) {
+      // The summary file above has it all; a runner without a step summary is no reason to stop.
+      await deps.sink.writeJobSummary(summary).catch((err: unknown) => {
+        log.warning(
+          `summary: the job summary could not be written (${describeError(err)}); see ${summaryFile}`,
+        );
+      });
+    }
     if (config.reporting.annotations) {
       const set = toAnnotations(decisions.decisions, { workspace: env.workspace });
       set.annotations.forEach((a) => deps.sink.annotate(a));
