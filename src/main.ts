@@ -26,7 +26,12 @@ import { toAnnotations, type Annotation } from './render/annotations.js';
 import { renderComment, renderSummary } from './render/markdown.js';
 import type { SarifLog } from './render/sarif.js';
 import { createGitHubClient } from './github/client.js';
-import { defaultCommentKey, fallbackComment, publishToGitHub } from './github/publish.js';
+import {
+  defaultCommentKey,
+  fallbackComment,
+  publishToGitHub,
+  targetsCategory,
+} from './github/publish.js';
 import { readTrivyReport } from './trivy/read-report.js';
 
 export const OUTPUT_NAMES = [
@@ -291,11 +296,21 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     ...(signing ? [signing.summary] : []),
   ].join('\n');
 
+  // What tells this matrix leg from the job's others: names its comment, artifact, snapshot.
+  const category = config.reporting.sarifCategory ?? targetsCategory(sarif.log);
+  const legKey = config.reporting.commentKey ?? category;
   await phase(log, 'Publish', async () => {
     const summaryFile = path.join(config.reporting.outputDir, 'summary.md');
     await writeFileAtomic(summaryFile, summary);
     outputs['summary-file'] = summaryFile;
-    if (config.reporting.summary) await deps.sink.writeJobSummary(summary);
+    if (config.reporting.summary) {
+      // The summary file above has it all; a runner without a step summary is no reason to stop.
+      await deps.sink.writeJobSummary(summary).catch((err: unknown) => {
+        log.warning(
+          `summary: the job summary could not be written (${describeError(err)}); see ${summaryFile}`,
+        );
+      });
+    }
     if (config.reporting.annotations) {
       const set = toAnnotations(decisions.decisions, { workspace: env.workspace });
       set.annotations.forEach((a) => deps.sink.annotate(a));
@@ -309,6 +324,7 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     await publishGitHub(config, deps, log, {
       event,
       sarif: sarif.log,
+      commentKey: config.reporting.commentKey ?? defaultCommentKey(env.job, category),
       comment: () => renderComment(reports, decisions, ctx),
       verdictLine: `${verdict.pass ? '✅' : '❌'} supply-chain-guard: ${verdict.reasons.join('; ')}`,
       ...(ctx.runUrl && { runUrl: ctx.runUrl }),
@@ -319,14 +335,14 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
         config.reporting.sarifFile,
         ...(scanned?.files ?? []),
       ];
-      const uploaded = await publishArtifact(files, config, services(deps), log);
+      const uploaded = await publishArtifact(files, config, services(deps), log, legKey);
       if (uploaded?.id !== undefined) {
         outputs['artifact-id'] = String(uploaded.id);
         deps.sink.setOutput('artifact-id', outputs['artifact-id']);
       }
     }
     if (config.sbom.dependencySnapshot)
-      await publishSnapshot(reports, config, services(deps), log, now);
+      await publishSnapshot(reports, config, services(deps), log, now, event, legKey);
     log.info(
       `outputs: ${Object.entries(outputs)
         .map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`)
@@ -376,6 +392,7 @@ async function publishGitHub(
   input: {
     event: unknown;
     sarif: SarifLog;
+    commentKey: string;
     comment: () => string;
     verdictLine: string;
     runUrl?: string;
@@ -414,7 +431,7 @@ async function publishGitHub(
       checkoutUri: pathToFileURL(env.workspace).href,
       ...(wantComment && {
         comment: {
-          key: reporting.commentKey ?? defaultCommentKey(env.job, reporting.sarifCategory),
+          key: input.commentKey,
           body: input.comment(),
           fallbackBody: fallbackComment(input.runUrl, input.verdictLine),
         },

@@ -406,15 +406,15 @@ function toArtifact(root: Json): Artifact {
   });
 }
 
-function layer(o: Json): { layerDigest?: string; layerDiffId?: string } {
+function layerField(o: Json, key: 'Digest' | 'DiffID'): string | undefined {
   const l = obj(o, 'Layer');
-  return l ? defined({ layerDigest: str(l, 'Digest'), layerDiffId: str(l, 'DiffID') }) : {};
+  return l ? str(l, key) : undefined;
 }
 
 function toPackage(p: Json, loc: Location): Package {
   const ident = obj(p, 'Identifier');
   const indirect = p['Indirect'] === true;
-  return defined({
+  return {
     id: str(p, 'ID'),
     name: str(p, 'Name') ?? '',
     version: str(p, 'Version') ?? '',
@@ -431,11 +431,12 @@ function toPackage(p: Json, loc: Location): Package {
     srcName: str(p, 'SrcName'),
     srcVersion: str(p, 'SrcVersion'),
     filePath: str(p, 'FilePath'),
-    ...layer(p),
+    layerDigest: layerField(p, 'Digest'),
+    layerDiffId: layerField(p, 'DiffID'),
     target: loc.target,
     resultClass: loc.resultClass,
     resultType: loc.resultType,
-  });
+  };
 }
 
 /** CVSS base score of the severity source (v3, else v4), else the highest v3 of any source. */
@@ -458,9 +459,13 @@ function cvssScore(v: Json): number | undefined {
 function toVulnerability(v: Json, loc: Location, source: string): Vulnerability {
   const ident = obj(v, 'PkgIdentifier');
   const id = str(v, 'VulnerabilityID') ?? '';
-  return defined({
+  return {
     kind: 'vulnerability' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id,
     severity: severity(v),
@@ -480,8 +485,9 @@ function toVulnerability(v: Json, loc: Location, source: string): Vulnerability 
     references: strings(v, 'References'),
     publishedDate: str(v, 'PublishedDate'),
     lastModifiedDate: str(v, 'LastModifiedDate'),
-    ...layer(v),
-  });
+    layerDigest: layerField(v, 'Digest'),
+    layerDiffId: layerField(v, 'DiffID'),
+  };
 }
 
 function toMisconfiguration(m: Json, loc: Location, source: string): Misconfiguration {
@@ -490,9 +496,13 @@ function toMisconfiguration(m: Json, loc: Location, source: string): Misconfigur
   const status = rawStatus === 'PASS' || rawStatus === 'EXCEPTION' ? rawStatus : 'FAIL';
   // Before checks v2 (Trivy 0.69) `ID` was the short ID (DS002) and `AVDID` the AVD one.
   const id = str(m, 'ID') ?? str(m, 'AVDID') ?? '';
-  return defined({
+  return {
     kind: 'misconfiguration' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id,
     avdId: str(m, 'AVDID'),
@@ -510,7 +520,7 @@ function toMisconfiguration(m: Json, loc: Location, source: string): Misconfigur
     service: str(cause, 'Service'),
     startLine: positive(num(cause, 'StartLine')),
     endLine: positive(num(cause, 'EndLine')),
-  });
+  };
 }
 
 /** Trivy writes 0 for "no line" (whole-file findings). */
@@ -520,9 +530,13 @@ function positive(n: number | undefined): number | undefined {
 
 function toSecret(s: Json, loc: Location, source: string): Secret {
   const id = str(s, 'RuleID') ?? '';
-  return defined({
+  return {
     kind: 'secret' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id,
     severity: severity(s),
@@ -531,14 +545,18 @@ function toSecret(s: Json, loc: Location, source: string): Secret {
     startLine: positive(num(s, 'StartLine')),
     endLine: positive(num(s, 'EndLine')),
     match: str(s, 'Match'),
-  });
+  };
 }
 
 function toLicense(l: Json, loc: Location, source: string): License {
   const name = str(l, 'Name') ?? '';
-  return defined({
+  return {
     kind: 'license' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id: name,
     licenseName: name,
@@ -550,5 +568,5 @@ function toLicense(l: Json, loc: Location, source: string): License {
     confidence: num(l, 'Confidence'),
     link: str(l, 'Link'),
     primaryUrl: str(l, 'Link'),
-  });
+  };
 }
