@@ -273,6 +273,15 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
     ...(optional(raw['github-token']) && { githubToken: raw['github-token'] }),
     env,
   };
+  if (config.signing.tsaUrl && config.signing.format === 'legacy') {
+    // cosign's .att layout has no place for a timestamp over what sigstore-js timestamps;
+    // requesting one and dropping it would be a silent no-op.
+    throw new ConfigError(
+      'tsa-url',
+      'RFC 3161 timestamps are written only with signature-format: bundle',
+      'set signature-format: bundle, or remove tsa-url (legacy signatures rely on the Rekor entry time)',
+    );
+  }
   if (config.policy.failOnNewOnly && !baselineReport && !baselineImage) {
     throw new ConfigError(
       'fail-on-new-only',

@@ -61,6 +61,16 @@ describe('buildConfig', () => {
 
   it.each<[string, Partial<Record<InputName, string>>, RegExp]>([
     [
+      'tsa-url is given with the legacy signature format',
+      { image: 'ghcr.io/acme/app:1', sign: 'true', 'tsa-url': 'https://tsa.example' },
+      /^tsa-url: RFC 3161 timestamps are written only with signature-format: bundle$/,
+    ],
+    [
+      'fail-on-new-only has no baseline',
+      { 'fail-on-new-only': 'true' },
+      /^fail-on-new-only: needs a baseline$/,
+    ],
+    [
       'fail-on names an unknown severity',
       { 'fail-on': 'hihg' },
       /^fail-on: "hihg" is not a severity or a count threshold$/,
