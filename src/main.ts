@@ -219,21 +219,16 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
       ? await phase(log, 'Build SBOMs', () => sbomPhase(reports, decisions.decisions, config, log))
       : [];
 
+  // The vuln attestation's subject: the image this run scanned, else an image report given.
+  const imageReport =
+    scanned?.imageReport ?? reports.find((r) => r.artifact.type === 'container_image');
   const signing =
     signingMode === 'off'
       ? undefined
       : await phase(log, signingMode === 'sign' ? 'Sign and attest' : 'Verify signatures', () =>
           signingPhase(
             signingMode,
-            {
-              sboms,
-              ...((scanned?.imageReport ??
-                reports.find((r) => r.artifact.type === 'container_image')) && {
-                imageReport: (scanned?.imageReport ??
-                  reports.find((r) => r.artifact.type === 'container_image'))!,
-              }),
-              now,
-            },
+            { sboms, ...(imageReport && { imageReport }), now },
             config,
             services(deps),
             log,
