@@ -20,6 +20,9 @@ const inputs = {
   'ignore-file': 'examples/.trivyignore.yaml',
   vex: 'examples/vex.openvex.json',
   'fail-on': 'critical>0,high>2',
+  sbom: 'cyclonedx,spdx',
+  // Publishing needs a real run (a token, an artifact service): the demo only writes files.
+  'upload-artifact': 'false',
 };
 const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8'));
 const env = {

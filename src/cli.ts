@@ -24,11 +24,13 @@ const BOOLEAN_INPUTS = INPUT_NAMES.filter((n) => ['true', 'false'].includes(INPU
 
 export const USAGE = `Usage: supply-chain-guard [options]
 
-Runs the supply-chain-guard pipeline on Trivy JSON reports and gates on the findings.
-Every option is the action input of the same name (see README). Examples:
+Runs the supply-chain-guard pipeline: scans with a verified Trivy (image, config, fs) and/or
+reads Trivy JSON reports, applies the policy, writes the summary, SARIF, SBOM and metrics files,
+and gates on the findings. Every option is the action input of the same name (see README):
 
-  supply-chain-guard --trivy-reports 'reports/*.json' --fail-on high
-  supply-chain-guard --trivy-reports report.json --fail-on 'critical>0,high>5' --ignore-file .trivyignore.yaml
+  supply-chain-guard --image alpine:3.20 --config deploy/ --fs . --fail-on critical
+  supply-chain-guard --trivy-reports 'reports/*.json' --fail-on 'critical>0,high>5'
+  supply-chain-guard --trivy-reports report.json --ignore-file .trivyignore.yaml --vex vex.json
 
 Options:
 ${INPUT_NAMES.map((n) => `  --${n}${BOOLEAN_INPUTS.includes(n) ? '[=true|false]' : ' <value>'}`).join('\n')}

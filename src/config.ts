@@ -252,7 +252,8 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
     },
     signing: {
       sign,
-      attestSbom: parseBoolean('attest-sbom', raw['attest-sbom'], sign),
+      // Default: with sign, attest the SBOM when there is one (`sbom: none` signs only).
+      attestSbom: parseBoolean('attest-sbom', raw['attest-sbom'], sign && sbomFormats.length > 0),
       attestVuln: parseBoolean('attest-vuln', raw['attest-vuln'], false),
       format: signatureFormat,
       ...(optional(raw['verify-identity']) && { verifyIdentity: raw['verify-identity'] }),
@@ -275,11 +276,27 @@ export function buildConfig(raw: RawInputs, env: RunEnvironment): Config {
     ...(optional(raw['github-token']) && { githubToken: raw['github-token'] }),
     env,
   };
+  if (config.signing.tsaUrl && config.signing.format === 'legacy') {
+    // cosign's .att layout has no place for a timestamp over what sigstore-js timestamps;
+    // requesting one and dropping it would be a silent no-op.
+    throw new ConfigError(
+      'tsa-url',
+      'RFC 3161 timestamps are written only with signature-format: bundle',
+      'set signature-format: bundle, or remove tsa-url (legacy signatures rely on the Rekor entry time)',
+    );
+  }
   if (config.policy.failOnNewOnly && !baselineReport && !baselineImage) {
     throw new ConfigError(
       'fail-on-new-only',
       'needs a baseline',
       'set baseline-report or baseline-image',
+    );
+  }
+  if (config.signing.attestSbom && sbomFormats.length === 0) {
+    throw new ConfigError(
+      'attest-sbom',
+      'needs an SBOM, but sbom is none',
+      'set sbom to cyclonedx or spdx, or attest-sbom: false',
     );
   }
   // References are checked now, so a typo fails before any download or scan.

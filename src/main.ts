@@ -26,7 +26,12 @@ import { toAnnotations, type Annotation } from './render/annotations.js';
 import { renderComment, renderSummary } from './render/markdown.js';
 import type { SarifLog } from './render/sarif.js';
 import { createGitHubClient } from './github/client.js';
-import { defaultCommentKey, fallbackComment, publishToGitHub } from './github/publish.js';
+import {
+  defaultCommentKey,
+  fallbackComment,
+  publishToGitHub,
+  targetsCategory,
+} from './github/publish.js';
 import { readTrivyReport } from './trivy/read-report.js';
 
 export const OUTPUT_NAMES = [
@@ -214,21 +219,16 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
       ? await phase(log, 'Build SBOMs', () => sbomPhase(reports, decisions.decisions, config, log))
       : [];
 
+  // The vuln attestation's subject: the image this run scanned, else an image report given.
+  const imageReport =
+    scanned?.imageReport ?? reports.find((r) => r.artifact.type === 'container_image');
   const signing =
     signingMode === 'off'
       ? undefined
       : await phase(log, signingMode === 'sign' ? 'Sign and attest' : 'Verify signatures', () =>
           signingPhase(
             signingMode,
-            {
-              sboms,
-              ...((scanned?.imageReport ??
-                reports.find((r) => r.artifact.type === 'container_image')) && {
-                imageReport: (scanned?.imageReport ??
-                  reports.find((r) => r.artifact.type === 'container_image'))!,
-              }),
-              now,
-            },
+            { sboms, ...(imageReport && { imageReport }), now },
             config,
             services(deps),
             log,
@@ -291,11 +291,21 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     ...(signing ? [signing.summary] : []),
   ].join('\n');
 
+  // What tells this matrix leg from the job's others: names its comment, artifact, snapshot.
+  const category = config.reporting.sarifCategory ?? targetsCategory(sarif.log);
+  const legKey = config.reporting.commentKey ?? category;
   await phase(log, 'Publish', async () => {
     const summaryFile = path.join(config.reporting.outputDir, 'summary.md');
     await writeFileAtomic(summaryFile, summary);
     outputs['summary-file'] = summaryFile;
-    if (config.reporting.summary) await deps.sink.writeJobSummary(summary);
+    if (config.reporting.summary) {
+      // The summary file above has it all; a runner without a step summary is no reason to stop.
+      await deps.sink.writeJobSummary(summary).catch((err: unknown) => {
+        log.warning(
+          `summary: the job summary could not be written (${describeError(err)}); see ${summaryFile}`,
+        );
+      });
+    }
     if (config.reporting.annotations) {
       const set = toAnnotations(decisions.decisions, { workspace: env.workspace });
       set.annotations.forEach((a) => deps.sink.annotate(a));
@@ -309,6 +319,7 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
     await publishGitHub(config, deps, log, {
       event,
       sarif: sarif.log,
+      commentKey: config.reporting.commentKey ?? defaultCommentKey(env.job, category),
       comment: () => renderComment(reports, decisions, ctx),
       verdictLine: `${verdict.pass ? '✅' : '❌'} supply-chain-guard: ${verdict.reasons.join('; ')}`,
       ...(ctx.runUrl && { runUrl: ctx.runUrl }),
@@ -319,14 +330,14 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
         config.reporting.sarifFile,
         ...(scanned?.files ?? []),
       ];
-      const uploaded = await publishArtifact(files, config, services(deps), log);
+      const uploaded = await publishArtifact(files, config, services(deps), log, legKey);
       if (uploaded?.id !== undefined) {
         outputs['artifact-id'] = String(uploaded.id);
         deps.sink.setOutput('artifact-id', outputs['artifact-id']);
       }
     }
     if (config.sbom.dependencySnapshot)
-      await publishSnapshot(reports, config, services(deps), log, now);
+      await publishSnapshot(reports, config, services(deps), log, now, event, legKey);
     log.info(
       `outputs: ${Object.entries(outputs)
         .map(([k, v]) => `${k}=${v.replace(/\n/g, ',')}`)
@@ -376,6 +387,7 @@ async function publishGitHub(
   input: {
     event: unknown;
     sarif: SarifLog;
+    commentKey: string;
     comment: () => string;
     verdictLine: string;
     runUrl?: string;
@@ -414,7 +426,7 @@ async function publishGitHub(
       checkoutUri: pathToFileURL(env.workspace).href,
       ...(wantComment && {
         comment: {
-          key: reporting.commentKey ?? defaultCommentKey(env.job, reporting.sarifCategory),
+          key: input.commentKey,
           body: input.comment(),
           fallbackBody: fallbackComment(input.runUrl, input.verdictLine),
         },
@@ -433,10 +445,18 @@ function withVerification(verdict: Verdict, signing: SigningOutcome | undefined)
       reasons: [...verdict.reasons, `a signature of ${v.imageRef} matches the identity`],
     };
   }
+  // The failure line is often all a reader sees (annotation, PR check): say why they were rejected.
+  const rejected = [
+    ...new Set(v.signatures.filter((s) => !s.ok).map((s) => s.reason ?? 'rejected')),
+  ];
+  const found =
+    rejected.length === 0
+      ? `${v.signatures.length} found`
+      : `${v.signatures.length} found, rejected: ${rejected.slice(0, 2).join(' / ')}${rejected.length > 2 ? ' / …' : ''}`;
   const why =
     v.missingAttestations.length > 0 && v.signatures.some((s) => s.ok)
       ? `no verified attestation of type ${v.missingAttestations.join(', ')} for ${v.imageRef}`
-      : `no signature of ${v.imageRef} matches the identity (${v.signatures.length} found)`;
+      : `no signature of ${v.imageRef} matches the identity (${found})`;
   return { ...verdict, pass: false, reasons: [...(verdict.pass ? [] : verdict.reasons), why] };
 }
 

@@ -1,6 +1,8 @@
 /**
  * The findings model: what every Trivy JSON report becomes, and what policy, renderers,
  * SBOM builders and signers read. Plain data, no behaviour beyond small helpers.
+ * Optional fields of findings and packages may be present as `undefined`: the parser builds
+ * tens of thousands of them in one shape instead of copying each to drop absent keys.
  */
 
 /** Severities from most to least severe; the order is used for sorting and thresholds. */
@@ -30,7 +32,7 @@ export interface Location {
   /** The result's `Class` (`os-pkgs`, `lang-pkgs`, `config`, `secret`, `license`, ...). */
   readonly resultClass: string;
   /** The result's `Type` (`alpine`, `npm`, `dockerfile`, ...), absent for secrets/licenses. */
-  readonly resultType?: string;
+  readonly resultType?: string | undefined;
 }
 
 interface FindingBase extends Location {
@@ -38,8 +40,8 @@ interface FindingBase extends Location {
   readonly id: string;
   readonly severity: Severity;
   readonly title: string;
-  readonly description?: string;
-  readonly primaryUrl?: string;
+  readonly description?: string | undefined;
+  readonly primaryUrl?: string | undefined;
   /** Which report file (or scan) it came from; for messages. */
   readonly source: string;
 }
@@ -47,23 +49,23 @@ interface FindingBase extends Location {
 export interface Vulnerability extends FindingBase {
   readonly kind: 'vulnerability';
   readonly pkgName: string;
-  readonly pkgId?: string;
-  readonly pkgPath?: string;
-  readonly purl?: string;
+  readonly pkgId?: string | undefined;
+  readonly pkgPath?: string | undefined;
+  readonly purl?: string | undefined;
   readonly installedVersion: string;
   /** May be a comma list or a range, as Trivy prints it. */
-  readonly fixedVersion?: string;
+  readonly fixedVersion?: string | undefined;
   /** `fixed`, `affected`, `will_not_fix`, `end_of_life`, ... when the report has it. */
-  readonly status?: string;
-  readonly severitySource?: string;
+  readonly status?: string | undefined;
+  readonly severitySource?: string | undefined;
   /** CVSS v3 (else v4) base score of the severity source, else the highest known. */
-  readonly cvssScore?: number;
+  readonly cvssScore?: number | undefined;
   readonly cweIds: readonly string[];
   readonly references: readonly string[];
-  readonly publishedDate?: string;
-  readonly lastModifiedDate?: string;
-  readonly layerDigest?: string;
-  readonly layerDiffId?: string;
+  readonly publishedDate?: string | undefined;
+  readonly lastModifiedDate?: string | undefined;
+  readonly layerDigest?: string | undefined;
+  readonly layerDiffId?: string | undefined;
 }
 
 export interface Misconfiguration extends FindingBase {
@@ -71,25 +73,25 @@ export interface Misconfiguration extends FindingBase {
   /** `FAIL` counts; `PASS` and `EXCEPTION` are kept as passed. */
   readonly status: 'FAIL' | 'PASS' | 'EXCEPTION';
   /** The AVD ID (`AVD-DS-0002`) when the report carries one beside `ID`. */
-  readonly avdId?: string;
+  readonly avdId?: string | undefined;
   readonly checkType: string;
   readonly message: string;
-  readonly resolution?: string;
+  readonly resolution?: string | undefined;
   readonly references: readonly string[];
-  readonly resource?: string;
-  readonly provider?: string;
-  readonly service?: string;
-  readonly startLine?: number;
-  readonly endLine?: number;
+  readonly resource?: string | undefined;
+  readonly provider?: string | undefined;
+  readonly service?: string | undefined;
+  readonly startLine?: number | undefined;
+  readonly endLine?: number | undefined;
 }
 
 export interface Secret extends FindingBase {
   readonly kind: 'secret';
   readonly category: string;
-  readonly startLine?: number;
-  readonly endLine?: number;
+  readonly startLine?: number | undefined;
+  readonly endLine?: number | undefined;
   /** Masked by Trivy, still treated as sensitive: never printed by renderers. */
-  readonly match?: string;
+  readonly match?: string | undefined;
 }
 
 export interface License extends FindingBase {
@@ -97,53 +99,53 @@ export interface License extends FindingBase {
   /** The license name (same as `id`). */
   readonly licenseName: string;
   readonly category: string;
-  readonly pkgName?: string;
-  readonly filePath?: string;
-  readonly confidence?: number;
-  readonly link?: string;
+  readonly pkgName?: string | undefined;
+  readonly filePath?: string | undefined;
+  readonly confidence?: number | undefined;
+  readonly link?: string | undefined;
 }
 
 export type Finding = Vulnerability | Misconfiguration | Secret | License;
 
 /** One package of the inventory (`Packages[]`, present with `--list-all-pkgs`). */
 export interface Package {
-  readonly id?: string;
+  readonly id?: string | undefined;
   readonly name: string;
   readonly version: string;
-  readonly release?: string;
-  readonly epoch?: number;
-  readonly arch?: string;
-  readonly purl?: string;
-  readonly uid?: string;
+  readonly release?: string | undefined;
+  readonly epoch?: number | undefined;
+  readonly arch?: string | undefined;
+  readonly purl?: string | undefined;
+  readonly uid?: string | undefined;
   readonly licenses: readonly string[];
   /** Package IDs (`ID` of other packages) this one depends on. */
   readonly dependsOn: readonly string[];
   /** `root`, `workspace`, `direct`, `indirect` when Trivy knows it. */
-  readonly relationship?: string;
-  readonly dev?: boolean;
-  readonly srcName?: string;
-  readonly srcVersion?: string;
-  readonly filePath?: string;
-  readonly layerDigest?: string;
-  readonly layerDiffId?: string;
+  readonly relationship?: string | undefined;
+  readonly dev?: boolean | undefined;
+  readonly srcName?: string | undefined;
+  readonly srcVersion?: string | undefined;
+  readonly filePath?: string | undefined;
+  readonly layerDigest?: string | undefined;
+  readonly layerDiffId?: string | undefined;
   /** Where it was found. */
   readonly target: string;
   readonly resultClass: string;
-  readonly resultType?: string;
+  readonly resultType?: string | undefined;
 }
 
 export interface OperatingSystem {
   readonly family: string;
   readonly name: string;
-  readonly eosl?: boolean;
+  readonly eosl?: boolean | undefined;
 }
 
 /** What was scanned, from the report's top level and `Metadata`. */
 export interface Artifact {
   readonly name: string;
   readonly type: string;
-  readonly os?: OperatingSystem;
-  readonly imageId?: string;
+  readonly os?: OperatingSystem | undefined;
+  readonly imageId?: string | undefined;
   readonly repoTags: readonly string[];
   readonly repoDigests: readonly string[];
   readonly diffIds: readonly string[];

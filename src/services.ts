@@ -58,6 +58,13 @@ export interface ScannerOptions {
   readonly installTrustedRoot?: () => Promise<TrustedRootDoc>;
 }
 
+/**
+ * Trivy processes at once, at least: image, config and fs scans of one step run side by side
+ * even on a 2-core runner (much of a scan waits on the registry and the disk, and a config
+ * scan is light). More targets than this wait for the runner's cores.
+ */
+const MIN_TRIVY_PROCESSES = 3;
+
 /** Trivy's collapsed groups of lines, on the action's logger. */
 function scanLogger(log: Logger) {
   return {
@@ -96,7 +103,7 @@ export function trivyScanner(opts: ScannerOptions): Scanner {
           arch: opts.facts.arch,
           childEnv: opts.facts.env,
           pathEnv: opts.facts.env['PATH'] ?? '',
-          concurrency: os.availableParallelism(),
+          concurrency: Math.max(MIN_TRIVY_PROCESSES, os.availableParallelism()),
           ...(signing.registryUsername !== undefined &&
             signing.registryPassword !== undefined && {
               registryAuth: {

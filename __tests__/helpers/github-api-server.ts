@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the GitHub REST endpoints the action calls (code-scanning SARIF upload
- * and status, issue comments), on 127.0.0.1. Every request is checked against GitHub's own
+ * and status, issue comments, dependency snapshots), on 127.0.0.1. Every request is checked against GitHub's own
  * OpenAPI description (@octokit/openapi): the operation must exist, path and query
  * parameters and the JSON body must match their schemas. Every answer it gives is checked
  * against the same description, so the stand-in cannot drift from the real API. Problems are
@@ -41,6 +41,7 @@ const SUPPORTED = [
   ['POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments'],
   ['PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}'],
   ['DELETE', '/repos/{owner}/{repo}/issues/comments/{comment_id}'],
+  ['POST', '/repos/{owner}/{repo}/dependency-graph/snapshots'],
 ] as const;
 
 interface CompiledOperation {
@@ -56,11 +57,25 @@ interface CompiledOperation {
 
 let compiled: CompiledOperation[] | undefined;
 
+/**
+ * OpenAPI 3.0's `nullable` as JSON Schema. Ajv understands it only beside `type`; the
+ * dependency snapshot schema has it on a bare `additionalProperties` too.
+ */
+function fromOpenApi(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(fromOpenApi);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) if (k !== 'nullable') out[k] = fromOpenApi(v);
+  if ((node as { nullable?: unknown }).nullable !== true) return out;
+  if (typeof out['type'] === 'string') return { ...out, type: [out['type'], 'null'] };
+  return { anyOf: [out, { type: 'null' }] };
+}
+
 /** Parse the dereferenced description once per worker and compile the schemas we need. */
 function operations(): CompiledOperation[] {
   if (compiled !== undefined) return compiled;
   const file = require.resolve('@octokit/openapi/generated/api.github.com.deref.json');
-  const spec = JSON.parse(readFileSync(file, 'utf8')) as {
+  const spec = fromOpenApi(JSON.parse(readFileSync(file, 'utf8'))) as {
     paths: Record<string, Record<string, OpenApiOperation>>;
   };
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -139,6 +154,8 @@ export interface FakeGitHub {
   readonly requests: RecordedRequest[];
   readonly comments: Map<number, StoredComment>;
   readonly uploads: StoredUpload[];
+  /** Dependency snapshots as submitted (bodies already checked against the schema). */
+  readonly snapshots: unknown[];
   /** Answers for the next requests of an operation, before the normal handler runs. */
   script(operationId: string, ...responses: ScriptedResponse[]): void;
   /** Hold answers to an operation until `count` of its requests are waiting together. */
@@ -198,6 +215,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   const requests: RecordedRequest[] = [];
   const comments = new Map<number, StoredComment>();
   const uploads: StoredUpload[] = [];
+  const snapshots: unknown[] = [];
   const scripts = new Map<string, ScriptedResponse[]>();
   const barriers = new Map<string, { count: number; waiting: (() => void)[] }>();
   let processing: { pendingPolls: number; errors?: string[] } = { pendingPolls: 1 };
@@ -331,6 +349,18 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
         if (!comments.delete(id)) return error(404, 'Not Found');
         return { status: 204 };
       }
+      case 'dependency-graph/create-repository-snapshot': {
+        snapshots.push(body);
+        return {
+          status: 201,
+          body: {
+            id: snapshots.length,
+            created_at: stamp(),
+            result: 'SUCCESS',
+            message: 'Dependency results for the repo have been successfully updated.',
+          },
+        };
+      }
       default:
         return error(500, 'unhandled');
     }
@@ -443,6 +473,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     requests,
     comments,
     uploads,
+    snapshots,
     script(operationId, ...responses) {
       scripts.set(operationId, [...(scripts.get(operationId) ?? []), ...responses]);
     },

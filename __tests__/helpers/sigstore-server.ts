@@ -90,10 +90,11 @@ async function main(): Promise<void> {
   const start = new Date(Date.now() - 5 * 60_000).toISOString();
   // One clock for CA, log and TSA, on a whole second: the TSA's DER GeneralizedTime drops
   // trailing zeros of the fraction (".12Z"), which @sigstore/core's parser rejects; a whole
-  // second has no fraction at all. Certificates stay valid for 10 minutes from it. It runs a
-  // minute ahead: the mock's CA and TSA root certificates start when they are created (to the
-  // second), and a clock earlier than that makes every timestamp fail to verify.
-  const clock = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_000);
+  // second has no fraction at all. Leaf certificates stay valid for 10 minutes from it.
+  // The mocks read this Date on every request but make their root/intermediate certificates
+  // with the real time while initialising, so it is set only once they all exist (below):
+  // a clock from before them would date every timestamp before its TSA certificate.
+  const clock = new Date(0);
 
   const build = async (withServer: boolean) => {
     const caKeys = keyPair();
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
 
   const main = await build(true);
   const foreign = await build(false);
+  clock.setTime(Math.ceil(Date.now() / 1000) * 1000);
   if (!main.ca || !main.tlog || !main.tsa) throw new Error('mock services did not initialise');
   const fulcio = fulcioHandler(main.ca);
   const rekor = rekorHandler(main.tlog);

@@ -61,6 +61,16 @@ describe('buildConfig', () => {
 
   it.each<[string, Partial<Record<InputName, string>>, RegExp]>([
     [
+      'tsa-url is given with the legacy signature format',
+      { image: 'ghcr.io/acme/app:1', sign: 'true', 'tsa-url': 'https://tsa.example' },
+      /^tsa-url: RFC 3161 timestamps are written only with signature-format: bundle$/,
+    ],
+    [
+      'fail-on-new-only has no baseline',
+      { 'fail-on-new-only': 'true' },
+      /^fail-on-new-only: needs a baseline$/,
+    ],
+    [
       'fail-on names an unknown severity',
       { 'fail-on': 'hihg' },
       /^fail-on: "hihg" is not a severity or a count threshold$/,
@@ -94,6 +104,11 @@ describe('buildConfig', () => {
       /^signature-format: "pgp" is not a signature format$/,
     ],
     [
+      'attest-sbom is asked for without an SBOM',
+      { 'attest-sbom': 'true', sbom: 'none' },
+      /^attest-sbom: needs an SBOM, but sbom is none$/,
+    ],
+    [
       'nothing is given to scan or read',
       { 'trivy-reports': '' },
       /^trivy-reports: nothing to scan or read$/,
@@ -103,6 +118,18 @@ describe('buildConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(message);
     expect(err.remedy).toBeTruthy();
+  });
+
+  it.each([
+    [{ sign: 'true' }, true],
+    [{ sign: 'true', sbom: 'none' }, false],
+    [{ sign: 'true', sbom: 'none', 'attest-sbom': 'false' }, false],
+    [{ sign: 'false' }, false],
+    [{ sign: 'true', 'attest-sbom': 'false' }, false],
+  ] as const)('attest-sbom defaults to sign when there is an SBOM (%j → %s)', (over, expected) => {
+    expect(buildConfig(inputs({ image: 'ghcr.io/o/a:1', ...over }), env).signing.attestSbom).toBe(
+      expected,
+    );
   });
 
   it('lists the valid forms when fail-on is a typo', () => {

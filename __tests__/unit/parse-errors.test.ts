@@ -96,12 +96,12 @@ describe('parseTrivyReport on bad input', () => {
       avdId: 'AVD-DS-0002',
       status: 'FAIL',
     });
-    expect(r.findings[0]).not.toHaveProperty('startLine');
+    expect((r.findings[0] as { startLine?: number }).startLine).toBeUndefined();
     expect(r.findings[1]).toMatchObject({
       kind: 'vulnerability',
       severity: 'UNKNOWN',
       title: 'CVE-1',
     });
-    expect(r.findings[1]).not.toHaveProperty('purl');
+    expect((r.findings[1] as { purl?: string }).purl).toBeUndefined();
   });
 });

@@ -68,6 +68,17 @@ export function defaultCommentKey(job: string | undefined, category: string | un
   return [job || 'job', category || 'all'].join('/');
 }
 
+/**
+ * The category a run's targets give when `sarif-category` is not set: the SARIF runs'
+ * categories (image repositories without tags, repository paths), so matrix legs of one job
+ * get their own comment, artifact and snapshot. Undefined when nothing was reported.
+ */
+export function targetsCategory(sarif: SarifLog): string | undefined {
+  const ids = sarif.runs.map((r) => r.automationDetails.id.replace(/\/+$/, ''));
+  const unique = [...new Set(ids)].filter((id) => id !== '').sort();
+  return unique.length > 0 ? unique.join(',') : undefined;
+}
+
 /** A pull request from a fork: its GITHUB_TOKEN is read-only on `pull_request` events. */
 export function isForkPullRequest(payload: unknown): boolean {
   const pr = field(payload, 'pull_request');

@@ -18,11 +18,12 @@ export async function publishArtifact(
   config: Config,
   services: Services,
   log: Logger,
+  legKey: string | undefined,
 ): Promise<UploadedArtifact | undefined> {
   try {
     const name = artifactName({
       job: config.env.job ?? 'job',
-      ...(config.reporting.commentKey && { legKey: config.reporting.commentKey }),
+      ...(legKey && { legKey }),
       ...(config.env.runAttempt && { runAttempt: config.env.runAttempt }),
     });
     const uploaded = await uploadArtifact(files, name, { uploader: await services.artifacts() });
@@ -37,24 +38,49 @@ export async function publishArtifact(
   }
 }
 
+/** Events whose GITHUB_SHA is a temporary merge commit rather than a commit of the PR. */
+const PULL_REQUEST_EVENTS = new Set([
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+]);
+
+/**
+ * The commit a snapshot belongs to: on pull request events the PR head (GITHUB_SHA is a
+ * merge commit that dependency review never compares), else GITHUB_SHA. Not for
+ * `pull_request_target`, which runs on the base branch.
+ */
+export function snapshotSha(
+  eventName: string | undefined,
+  event: unknown,
+  sha: string | undefined,
+): string | undefined {
+  if (eventName === undefined || !PULL_REQUEST_EVENTS.has(eventName)) return sha;
+  const pr = (event as { pull_request?: { head?: { sha?: unknown } } } | undefined)?.pull_request;
+  return typeof pr?.head?.sha === 'string' ? pr.head.sha : sha;
+}
+
 export async function publishSnapshot(
   reports: readonly ScanReport[],
   config: Config,
   services: Services,
   log: Logger,
   now: Date,
+  event: unknown,
+  legKey: string | undefined,
 ): Promise<void> {
   const { env } = config;
-  if (!env.repository || !env.sha || !env.ref || !config.githubToken) {
+  const sha = snapshotSha(env.eventName, event, env.sha);
+  if (!env.repository || !sha || !env.ref || !config.githubToken) {
     log.warning(
       'dependency-snapshot: needs GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF and github-token; nothing submitted',
     );
     return;
   }
   const snapshot = toDependencySnapshot(reports, {
-    sha: env.sha,
+    sha,
     ref: env.ref,
-    correlator: [env.workflow ?? 'workflow', env.job ?? 'job', config.reporting.commentKey ?? '']
+    correlator: [env.workflow ?? 'workflow', env.job ?? 'job', legKey ?? '']
       .filter(Boolean)
       .join(' / '),
     jobId: env.runId ?? '0',

@@ -3,11 +3,19 @@
  * through the streaming parser and named after its target. Baseline scans are kept apart.
  */
 import type { Config } from '../config.js';
+import { GuardError } from '../errors.js';
 import type { Logger } from '../main.js';
-import type { ScanReport } from '../model.js';
+import type { Finding, ScanReport } from '../model.js';
 import type { Scanner } from '../services.js';
 import { readTrivyReport } from '../trivy/read-report.js';
 import { describeTarget, type ScanTarget } from '../trivy/targets.js';
+
+const PLURAL: Record<Finding['kind'], string> = {
+  vulnerability: 'vulnerabilities',
+  misconfiguration: 'misconfigurations',
+  secret: 'secrets',
+  license: 'licenses',
+};
 
 export interface ScanOutcome {
   readonly primary: readonly ScanReport[];
@@ -17,6 +25,27 @@ export interface ScanOutcome {
   /** The raw JSON Trivy wrote, for the artifact. */
   readonly files: readonly string[];
   readonly trivyVersion: string;
+}
+
+/**
+ * A report our own Trivy run wrote: if it cannot be read, the scan failed (Trivy crashed mid-write,
+ * the disk filled up), which the reader's advice about hand-made reports would not explain.
+ */
+async function readScanned(file: string, target: string): Promise<ScanReport> {
+  try {
+    return await readTrivyReport(file, target);
+  } catch (err) {
+    if (!(err instanceof GuardError)) throw err;
+    throw new GuardError(
+      'TRIVY_SCAN_FAILED',
+      `${err.message} (in the report Trivy wrote to ${file})`,
+      {
+        cause: err,
+        remedy:
+          'Trivy exited 0 but its report is unreadable: check the Trivy output above and the free disk space, then re-run; if it persists, report it with the report file',
+      },
+    );
+  }
 }
 
 export async function scanPhase(
@@ -31,10 +60,11 @@ export async function scanPhase(
   const baseline: ScanReport[] = [];
   let imageReport: ScanReport | undefined;
   for (const r of phase.results) {
-    const report = await readTrivyReport(r.reportFile, describeTarget(r.target));
-    const counts = new Map<string, number>();
+    const report = await readScanned(r.reportFile, describeTarget(r.target));
+    const counts = new Map<Finding['kind'], number>();
     for (const f of report.findings) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
-    const list = [...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no findings';
+    const list =
+      [...counts].map(([k, n]) => `${n} ${n === 1 ? k : PLURAL[k]}`).join(', ') || 'no findings';
     log.info(
       `${describeTarget(r.target)}: ${list}, ${report.packages.length} packages (${Math.round(r.durationMs)} ms)`,
     );

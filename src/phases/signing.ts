@@ -10,7 +10,7 @@ import { renderSigningSummary, renderVerifySummary } from '../render/signing.js'
 import type { Services } from '../services.js';
 import { attestationsFor, type SigningMode } from '../sigstore/setup.js';
 import { signImage, type SignImageResult } from '../sigstore/sign-image.js';
-import { sbomPredicateType } from '../sigstore/statement.js';
+import { PREDICATE_VULN, sbomPredicateType } from '../sigstore/statement.js';
 import { verifyImage, type VerifyImageOutcome } from '../sigstore/verify-image.js';
 import type { WrittenSbom } from './sbom.js';
 
@@ -36,7 +36,11 @@ export async function signingPhase(
         image,
         identity: signing.verifyIdentity!,
         issuer: signing.verifyIssuer,
-        requiredPredicateTypes: signing.attestSbom && sbom ? [sbomPredicateType(sbom)] : [],
+        // In verify mode attest-sbom / attest-vuln require those attestations to verify too.
+        requiredPredicateTypes: [
+          ...(signing.attestSbom && sbom ? [sbomPredicateType(sbom)] : []),
+          ...(signing.attestVuln ? [PREDICATE_VULN] : []),
+        ],
       },
       { registry, trustedRoot },
     );

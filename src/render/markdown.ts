@@ -279,6 +279,7 @@ function details(summary: string, body: readonly string[]): string[] {
 }
 
 /** One trimmable row: its severity decides when it is dropped. */
+/** A table row; its text is rendered on first use, so rows that never fit cost nothing. */
 interface Row {
   readonly rank: number;
   readonly group: number;
@@ -296,7 +297,7 @@ function header(
   const lines = [
     `## ${v.pass ? '✅' : '❌'} Supply chain guard: ${v.pass ? 'passed' : 'failed'}${title}`,
     '',
-    `**Gate** \`fail-on: ${escapeMarkdownInline(ctx.failOn, 60)}\`${v.newOnly ? ' (new findings only)' : ''}: ${v.reasons
+    `**Gate** fail-on ${escapeCode(ctx.failOn, 60)}${v.newOnly ? ' (new findings only)' : ''}: ${v.reasons
       .map((r) => escapeMarkdownInline(r, 200))
       .join('; ')}`,
     '',
@@ -382,20 +383,32 @@ function compose(
 
 /** The largest prefix of rows (most severe first) whose rendering fits `limit`. */
 function fit(s: Sections, limit: number, measure: (t: string) => number, note: string): string {
-  const full = compose(s, undefined, 0, note);
-  if (measure(full) <= limit) return full;
   const all = s.groups
     .flatMap((g) => g.rows)
     .sort((a, b) => a.rank - b.rank || a.group - b.group || a.order - b.order);
-  let lo = 0;
-  let hi = all.length;
   const render = (n: number): string => compose(s, new Set(all.slice(0, n)), all.length - n, note);
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (measure(render(mid)) <= limit) lo = mid;
-    else hi = mid - 1;
+  // Rows add their own length plus a newline; the rest (head, titles, the note) is measured
+  // with no rows at all. One pass, most severe first, finds how many fit, rendering only
+  // those; titles that grow ("12 of 400 shown") are covered by the slack, and a final check
+  // backs off if it was not enough.
+  const slack = 256 + 32 * s.groups.length;
+  let budget = limit - measure(render(0)) - slack;
+  let n = 0;
+  while (n < all.length) {
+    const cost = measure(all[n]!.text) + 1;
+    if (cost > budget) break;
+    budget -= cost;
+    n++;
   }
-  const text = render(lo);
+  if (n === all.length) {
+    const full = compose(s, undefined, 0, note);
+    if (measure(full) <= limit) return full;
+  }
+  let text = render(n);
+  while (n > 0 && measure(text) > limit) {
+    n = Math.floor(n * 0.9);
+    text = render(n);
+  }
   // Even with no rows the head alone could be too long (thousands of targets): cut it hard.
   return measure(text) <= limit
     ? text
@@ -408,7 +421,17 @@ function rowsOf<T>(
   rank: (t: T) => number,
   text: (t: T) => string,
 ): Row[] {
-  return items.map((t, order) => ({ rank: rank(t), group, order, text: text(t) }));
+  return items.map((t, order) => {
+    let rendered: string | undefined;
+    return {
+      rank: rank(t),
+      group,
+      order,
+      get text() {
+        return (rendered ??= text(t));
+      },
+    };
+  });
 }
 
 function buildSections(

@@ -170,7 +170,8 @@ export function kyvernoPolicy(s: SigningSummary): string {
       ],
     },
   };
-  return stringify(policy, { lineWidth: 0 });
+  // No &anchors / *aliases for the shared attestors: the policy is read and edited by people.
+  return stringify(policy, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** The summary section after signing. */

@@ -78,6 +78,7 @@ export async function appendToTag(
   // Blobs first: a manifest never points at a missing blob, so a reader never trips.
   for (const l of layers) await client.pushBlob(repo, l.blob);
   for (let round = 0; round < maxRounds; round++) {
+    const readAt = Date.now();
     const current = await readTag(client, repo, tag);
     if (hasAll(current.layers, layers) && current.digest) {
       if (round === 0) return { manifestDigest: current.digest, layerCount: current.layers.length };
@@ -91,11 +92,19 @@ export async function appendToTag(
       await client.putManifest(repo, tag, serialize(manifest), OCI_MANIFEST);
     }
     // Confirm twice after pauses: a concurrent writer that read before our PUT may still
-    // overwrite it, and then we go round again.
-    await delay();
+    // overwrite it, and then we go round again. Its read-to-PUT gap is likely as long as ours
+    // (same registry, same load), so each pause lasts at least twice ours.
+    const gap = Date.now() - readAt;
+    const pause = async (): Promise<void> => {
+      await delay();
+      if (gap > 50) {
+        await new Promise((r) => setTimeout(r, 2 * gap));
+      }
+    };
+    await pause();
     const first = await readTag(client, repo, tag);
     if (!hasAll(first.layers, layers)) continue;
-    await delay();
+    await pause();
     const second = await readTag(client, repo, tag);
     if (hasAll(second.layers, layers) && second.digest) {
       return { manifestDigest: second.digest, layerCount: second.layers.length };

@@ -99,16 +99,29 @@ export function dbIsFresh(state: DbCacheState): boolean {
   return state.hit === 'exact';
 }
 
-/** @actions/cache behind {@link CacheStore}; imported lazily so the CLI never loads it. */
+/**
+ * @actions/cache behind {@link CacheStore}; imported lazily so the CLI never loads it. That
+ * library reports most failures as a warning and a return value (-1) rather than by throwing;
+ * this adapter throws instead, so the log never claims a DB cache was saved when it was not.
+ */
 export function actionsCacheStore(): CacheStore {
+  const load = async () => {
+    const cache = await import('@actions/cache');
+    if (!cache.isFeatureAvailable()) {
+      throw new Error('the cache service is not available to this job');
+    }
+    return cache;
+  };
   return {
     async restore(paths, primaryKey, restoreKeys) {
-      const cache = await import('@actions/cache');
+      const cache = await load();
       return cache.restoreCache(paths, primaryKey, restoreKeys);
     },
     async save(paths, key) {
-      const cache = await import('@actions/cache');
-      await cache.saveCache(paths, key);
+      const cache = await load();
+      if ((await cache.saveCache(paths, key)) === -1) {
+        throw new Error('the cache service did not store it (see the message above)');
+      }
     },
   };
 }

@@ -401,15 +401,15 @@ function toArtifact(root: JsonObject): Artifact {
   });
 }
 
-function layer(o: JsonObject): { layerDigest?: string; layerDiffId?: string } {
+function layerField(o: JsonObject, key: 'Digest' | 'DiffID'): string | undefined {
   const l = obj(o, 'Layer');
-  return l ? defined({ layerDigest: str(l, 'Digest'), layerDiffId: str(l, 'DiffID') }) : {};
+  return l ? str(l, key) : undefined;
 }
 
 function toPackage(p: JsonObject, loc: Location): Package {
   const ident = obj(p, 'Identifier');
   const indirect = p['Indirect'] === true;
-  return defined({
+  return {
     id: str(p, 'ID'),
     name: str(p, 'Name') ?? '',
     version: str(p, 'Version') ?? '',
@@ -426,11 +426,12 @@ function toPackage(p: JsonObject, loc: Location): Package {
     srcName: str(p, 'SrcName'),
     srcVersion: str(p, 'SrcVersion'),
     filePath: str(p, 'FilePath'),
-    ...layer(p),
+    layerDigest: layerField(p, 'Digest'),
+    layerDiffId: layerField(p, 'DiffID'),
     target: loc.target,
     resultClass: loc.resultClass,
     resultType: loc.resultType,
-  });
+  };
 }
 
 /** CVSS base score of the severity source (v3, else v4), else the highest v3 of any source. */
@@ -453,9 +454,13 @@ function cvssScore(v: JsonObject): number | undefined {
 function toVulnerability(v: JsonObject, loc: Location, source: string): Vulnerability {
   const ident = obj(v, 'PkgIdentifier');
   const id = str(v, 'VulnerabilityID') ?? '';
-  return defined({
+  return {
     kind: 'vulnerability' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id,
     severity: severity(v),
@@ -475,8 +480,9 @@ function toVulnerability(v: JsonObject, loc: Location, source: string): Vulnerab
     references: strings(v, 'References'),
     publishedDate: str(v, 'PublishedDate'),
     lastModifiedDate: str(v, 'LastModifiedDate'),
-    ...layer(v),
-  });
+    layerDigest: layerField(v, 'Digest'),
+    layerDiffId: layerField(v, 'DiffID'),
+  };
 }
 
 function toMisconfiguration(m: JsonObject, loc: Location, source: string): Misconfiguration {
@@ -485,9 +491,13 @@ function toMisconfiguration(m: JsonObject, loc: Location, source: string): Misco
   const status = rawStatus === 'PASS' || rawStatus === 'EXCEPTION' ? rawStatus : 'FAIL';
   // Before checks v2 (Trivy 0.69) `ID` was the short ID (DS002) and `AVDID` the AVD one.
   const id = str(m, 'ID') ?? str(m, 'AVDID') ?? '';
-  return defined({
+  return {
     kind: 'misconfiguration' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id,
     avdId: str(m, 'AVDID'),
@@ -505,7 +515,7 @@ function toMisconfiguration(m: JsonObject, loc: Location, source: string): Misco
     service: str(cause, 'Service'),
     startLine: positive(num(cause, 'StartLine')),
     endLine: positive(num(cause, 'EndLine')),
-  });
+  };
 }
 
 /** Trivy writes 0 for "no line" (whole-file findings). */
@@ -515,9 +525,13 @@ function positive(n: number | undefined): number | undefined {
 
 function toSecret(s: JsonObject, loc: Location, source: string): Secret {
   const id = str(s, 'RuleID') ?? '';
-  return defined({
+  return {
     kind: 'secret' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id,
     severity: severity(s),
@@ -526,14 +540,18 @@ function toSecret(s: JsonObject, loc: Location, source: string): Secret {
     startLine: positive(num(s, 'StartLine')),
     endLine: positive(num(s, 'EndLine')),
     match: str(s, 'Match'),
-  });
+  };
 }
 
 function toLicense(l: JsonObject, loc: Location, source: string): License {
   const name = str(l, 'Name') ?? '';
-  return defined({
+  return {
     kind: 'license' as const,
-    ...loc,
+    artifact: loc.artifact,
+    artifactType: loc.artifactType,
+    target: loc.target,
+    resultClass: loc.resultClass,
+    resultType: loc.resultType,
     source,
     id: name,
     licenseName: name,
@@ -545,5 +563,5 @@ function toLicense(l: JsonObject, loc: Location, source: string): License {
     confidence: num(l, 'Confidence'),
     link: str(l, 'Link'),
     primaryUrl: str(l, 'Link'),
-  });
+  };
 }

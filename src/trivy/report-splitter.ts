@@ -51,6 +51,13 @@ const enum B {
   COLON = 0x3a,
 }
 
+/** After this many wrong guesses (oddly indented input) the fast path is not tried again. */
+const FAST_PATH_MAX_MISSES = 16;
+
+/** 1 for the bytes that matter to nesting inside a captured value: quotes and brackets. */
+const NESTING = new Uint8Array(256);
+for (const b of [B.QUOTE, B.LBRACE, B.RBRACE, B.LBRACKET, B.RBRACKET]) NESTING[b] = 1;
+
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -86,6 +93,9 @@ export class ReportSplitter {
   private inString = false;
   private keyBytes: Buffer[] | undefined;
   private started = false;
+  // The fast path's closing-line needles by indentation, and how often it guessed wrong.
+  private readonly needles = new Map<number, Buffer>();
+  private fastMisses = 0;
 
   constructor(private readonly events: SplitterEvents) {}
 
@@ -226,6 +236,10 @@ export class ReportSplitter {
     if (place.at === 'result') {
       this.events.resultInvalid(place.index);
     }
+    if (place.at === 'list-item' && isObject && this.fastMisses < FAST_PATH_MAX_MISSES) {
+      const end = this.fastItem(chunk, i, place.key);
+      if (end >= 0) return end;
+    }
     // Capture the whole value.
     this.capture = [];
     this.capturePlace = place;
@@ -233,6 +247,40 @@ export class ReportSplitter {
     this.captureScalar = !isObject && !isArray && c !== B.QUOTE;
     this.inString = false;
     return this.continueCapture(chunk, i);
+  }
+
+  /**
+   * Fast path for a list item in indented JSON (Trivy's own output): its closing brace is the
+   * next line holding only `}` at the item's own indentation, found with one native search
+   * instead of a byte-by-byte walk. Raw newlines cannot occur inside JSON strings, so that
+   * line is structure; and JSON.parse accepts the slice only when it is the whole item (a
+   * value starting at `{` ends exactly at its matching brace). Anything else falls back.
+   * Returns the index after the item, or -1.
+   */
+  private fastItem(chunk: Buffer, i: number, key: ListKey): number {
+    let lineStart = i;
+    while (lineStart > 0 && (chunk[lineStart - 1] === 0x20 || chunk[lineStart - 1] === 0x09))
+      lineStart--;
+    if (lineStart === 0 || chunk[lineStart - 1] !== 0x0a) return -1;
+    const indent = i - lineStart;
+    let needle = this.needles.get(indent);
+    if (!needle) {
+      needle = Buffer.concat([Buffer.from('\n'), chunk.subarray(lineStart, i), Buffer.from('}')]);
+      this.needles.set(indent, needle);
+    }
+    const q = chunk.indexOf(needle, i);
+    if (q < 0) return -1; // the item ends in a later chunk
+    const end = q + needle.length;
+    let value: unknown;
+    try {
+      value = JSON.parse(chunk.toString('utf8', i, end));
+    } catch {
+      this.fastMisses++;
+      return -1;
+    }
+    this.events.listItem(key, value);
+    this.afterValue();
+    return end;
   }
 
   private continueKey(chunk: Buffer, i: number): number {
@@ -269,13 +317,17 @@ export class ReportSplitter {
           return this.finishCapture(chunk, start, i);
         continue;
       }
-      const c = chunk[i]!;
       if (this.captureScalar) {
+        const c = chunk[i]!;
         if (c === B.COMMA || c === B.RBRACE || c === B.RBRACKET || isWs(c))
           return this.finishCapture(chunk, start, i);
         i++;
         continue;
       }
+      // Skip bytes that cannot change nesting (whitespace, digits, literals, `:` and `,`).
+      while (i < n && NESTING[chunk[i]!] === 0) i++;
+      if (i === n) break;
+      const c = chunk[i]!;
       if (c === B.QUOTE) {
         this.inString = true;
         i++;
