@@ -6,6 +6,7 @@
  */
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import { GuardError } from '../errors.js';
+import { dig } from '../json.js';
 import type { Descriptor, ImageManifest } from '../oci/manifest.js';
 import { sha256Digest } from '../oci/manifest.js';
 import { OCI_CONFIG, OCI_MANIFEST } from '../oci/media-types.js';
@@ -209,8 +210,8 @@ export function checkRekorEntryMatchesLayer(
     throw new GuardError('SIGNING_FAILED', 'the Rekor entry body is not JSON', { cause });
   }
   const layerHex = sha256Digest(layer).slice('sha256:'.length);
-  const spec = typeof body === 'object' && body !== null && 'spec' in body ? body.spec : undefined;
-  const kind = typeof body === 'object' && body !== null && 'kind' in body ? body.kind : undefined;
+  const spec = dig(body, ['spec']);
+  const kind = dig(body, ['kind']);
   let logged: unknown;
   if (kind === 'hashedrekord') {
     logged = dig(spec, ['data', 'hash', 'value']);
@@ -232,13 +233,4 @@ export function checkRekorEntryMatchesLayer(
       { remedy: 'nothing was pushed; report this as a bug' },
     );
   }
-}
-
-function dig(v: unknown, keys: readonly string[]): unknown {
-  let cur = v;
-  for (const k of keys) {
-    if (typeof cur !== 'object' || cur === null || !(k in cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
 }

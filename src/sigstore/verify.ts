@@ -7,8 +7,8 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { Verifier, toSignedEntity, type TrustMaterial } from '@sigstore/verify';
-import { isJsonObject } from '../json.js';
-import type { Descriptor } from '../oci/manifest.js';
+import { dig, isJsonObject } from '../json.js';
+import { sha256Digest, type Descriptor } from '../oci/manifest.js';
 import type { VerifiedRow } from '../render/signing.js';
 import { certificateSubject } from './certificate.js';
 import {
@@ -115,15 +115,6 @@ function tlogEntryJson(
     inclusionPromise: { signedEntryTimestamp: rb.set },
     canonicalizedBody: rb.body,
   };
-}
-
-function dig(v: unknown, keys: readonly string[]): unknown {
-  let cur = v;
-  for (const k of keys) {
-    if (!isJsonObject(cur)) return undefined;
-    cur = cur[k];
-  }
-  return cur;
 }
 
 function errorReason(err: unknown): string {
@@ -399,7 +390,7 @@ export function verifySigstoreBundle(
     kind,
     format: 'bundle',
     source: ctx.source,
-    digest: sha(blob),
+    digest: sha256Digest(blob),
     ...(logIndex !== undefined && { rekorLogIndex: logIndex }),
   });
   try {
@@ -437,8 +428,4 @@ export function verifySigstoreBundle(
       reason: errorReason(err),
     };
   }
-}
-
-function sha(b: Buffer): string {
-  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
