@@ -10,10 +10,11 @@
  * from anything logged.
  */
 import { constants as fsConstants } from 'node:fs';
-import { cp, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { cp, mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { GuardError } from '../errors.js';
 import type { Exec, ExecResult } from '../exec.js';
+import { exists } from '../files.js';
 import { buildScanArgs, durationToMs, DEFAULT_TRIVY_TIMEOUT } from './args.js';
 import { exitDescription, isRateLimited } from './cache.js';
 import { neutralize, redactor } from './stderr.js';
@@ -131,13 +132,6 @@ export async function terraformVarFiles(workspace: string, target: string): Prom
   return matching
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
     .map((n) => path.join(target, n));
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function seed(plan: RunPlan, dbCacheDir: string): Promise<void> {
