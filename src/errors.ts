@@ -61,6 +61,11 @@ export class InputFileError extends GuardError {
   }
 }
 
+/** The message of anything thrown (an Error's message, else its string form). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** One line for logs: the message, the cause's message when it adds something, the remedy. */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

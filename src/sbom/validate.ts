@@ -15,7 +15,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GuardError } from '../errors.js';
+import { GuardError, errorMessage } from '../errors.js';
 import type { CycloneDxVersion } from './cyclonedx.js';
 // The package's `exports` hide its `res/` folder, so these paths go around them.
 import bom15 from '../../node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.5.SNAPSHOT.schema.json' with { type: 'json' };
@@ -173,7 +173,7 @@ export async function cycloneDxErrors(
   try {
     doc = JSON.parse(json);
   } catch (err) {
-    return [`not JSON: ${err instanceof Error ? err.message : String(err)}`];
+    return [`not JSON: ${errorMessage(err)}`];
   }
   const longest = isJsonObject(doc)
     ? Math.max(0, ...SLICED.map((k) => (Array.isArray(doc[k]) ? (doc[k] as unknown[]).length : 0)))

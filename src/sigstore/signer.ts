@@ -22,7 +22,7 @@ import {
   type Signer,
   type Witness,
 } from '@sigstore/sign';
-import { GuardError } from '../errors.js';
+import { GuardError, errorMessage } from '../errors.js';
 
 export const PUBLIC_GOOD_FULCIO = 'https://fulcio.sigstore.dev';
 export const PUBLIC_GOOD_REKOR = 'https://rekor.sigstore.dev';
@@ -116,7 +116,7 @@ class ReusedCertificateSigner implements Signer {
 /** Wrap sigstore-js errors into GuardError naming the service. */
 function signingError(err: unknown, what: string, endpoints: SigstoreEndpoints): GuardError {
   if (err instanceof GuardError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   let service = 'Sigstore';
   let remedy = 'retry the job; if it persists check the Sigstore status page or the *-url inputs';

@@ -7,7 +7,7 @@
  * names the `db-repository` input (a mirror is the fix), never a retry storm.
  */
 import path from 'node:path';
-import { GuardError } from '../errors.js';
+import { GuardError, errorMessage } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { buildDbDownloadArgs, durationToMs, type DbKind } from './args.js';
 import { neutralize } from './stderr.js';
@@ -206,8 +206,4 @@ export function exitDescription(result: {
   if (result.timedOut) return 'timed out and was killed';
   if (result.exitCode === null) return `killed by ${result.signal ?? 'a signal'}`;
   return `exit code ${result.exitCode}`;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GuardError } from '../errors.js';
+import { GuardError, errorMessage } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { parseChecksums } from './checksums.js';
 import {
@@ -149,7 +149,7 @@ async function fetchTo(url: string, dest: string, deps: InstallDeps): Promise<Bu
     found = await deps.download(url, dest);
   } catch (err) {
     throw installError(
-      `could not download ${url}: ${err instanceof Error ? err.message : String(err)}`,
+      `could not download ${url}: ${errorMessage(err)}`,
       'check network access to github.com, or put a trusted trivy of the requested version on PATH',
       err,
     );

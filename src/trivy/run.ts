@@ -12,7 +12,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { cp, mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { GuardError } from '../errors.js';
+import { GuardError, errorMessage } from '../errors.js';
 import type { Exec, ExecResult } from '../exec.js';
 import { exists } from '../files.js';
 import { buildScanArgs, durationToMs, DEFAULT_TRIVY_TIMEOUT } from './args.js';
@@ -173,7 +173,7 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
   } catch (err) {
     throw new RunFailure(
       target,
-      `${name}: could not prepare its cache and report directories: ${err instanceof Error ? err.message : String(err)}`,
+      `${name}: could not prepare its cache and report directories: ${errorMessage(err)}`,
       [],
       false,
     );
@@ -201,7 +201,7 @@ async function runOne(plan: RunPlan, opts: ScanOptions, deps: ScanDeps): Promise
   } catch (err) {
     throw new RunFailure(
       target,
-      `${name}: could not start ${opts.trivyPath}: ${err instanceof Error ? err.message : String(err)}`,
+      `${name}: could not start ${opts.trivyPath}: ${errorMessage(err)}`,
       [],
       false,
     );

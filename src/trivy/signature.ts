@@ -7,7 +7,7 @@
 import { bundleFromJSON, isBundleWithMessageSignature, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { PolicyError, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
-import { GuardError } from '../errors.js';
+import { GuardError, errorMessage } from '../errors.js';
 import { escapeRegExp } from '../policy/match.js';
 
 export type TrustedRootDoc = Parameters<typeof toTrustMaterial>[0];
@@ -75,7 +75,7 @@ export function verifyBundle(opts: {
     }
     throw new GuardError(
       'TRIVY_VERIFY_FAILED',
-      `${fileName}: the Sigstore signature does not verify (${err instanceof Error ? err.message : String(err)})`,
+      `${fileName}: the Sigstore signature does not verify (${errorMessage(err)})`,
       {
         cause: err,
         remedy: "do not use this file: it is not what Trivy's release workflow signed",
