@@ -5,6 +5,7 @@
 import { SEVERITIES, severityRank, type Decision, type Finding } from '../model.js';
 import type { Tally } from '../policy/apply.js';
 import type { Verdict } from '../policy/gate.js';
+import { truncate } from './escape.js';
 
 export const TOP_FINDINGS = 20;
 
@@ -21,8 +22,7 @@ function pad(rows: string[][]): string[] {
 /** Control characters from report text never reach the terminal. */
 function plain(text: string, max = 60): string {
   // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+  return truncate(text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' '), max);
 }
 
 function where(f: Finding): string {
