@@ -9,9 +9,17 @@
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+const RANK: Readonly<Record<Severity, number>> = {
+  CRITICAL: 0,
+  HIGH: 1,
+  MEDIUM: 2,
+  LOW: 3,
+  UNKNOWN: 4,
+};
+
 /** 0 for CRITICAL … 4 for UNKNOWN: smaller is more severe. */
 export function severityRank(s: Severity): number {
-  return SEVERITIES.indexOf(s);
+  return RANK[s];
 }
 
 export function isSeverity(value: string): value is Severity {

@@ -93,8 +93,75 @@ describe('the push parser', () => {
   });
 });
 
+describe('the fast path for indented reports', () => {
+  // Two lists at the same indentation in one chunk: a guess that spans from the first list into
+  // the second must fail its JSON.parse and fall back, never merge the lists.
+  const pkg = (n: number) => ({ ID: `p${n}@1`, Name: `p${n}`, Version: '1', DependsOn: [] });
+  const vuln = (n: number) => ({
+    VulnerabilityID: `CVE-${n}`,
+    PkgName: `p${n}`,
+    InstalledVersion: '1',
+    Severity: 'LOW',
+    Title: 'x }, {',
+  });
+  const doc = {
+    SchemaVersion: 2,
+    ArtifactName: 'img',
+    ArtifactType: 'container_image',
+    Results: [
+      {
+        Target: 'a',
+        Class: 'os-pkgs',
+        Type: 'debian',
+        Packages: [1, 2, 3].map(pkg),
+        Vulnerabilities: [1, 2, 3, 4].map(vuln),
+      },
+      {
+        Target: 'b',
+        Class: 'lang-pkgs',
+        Type: 'npm',
+        Packages: [5, 6].map(pkg),
+        Vulnerabilities: [5].map(vuln),
+      },
+    ],
+  };
+  const pretty = JSON.stringify(doc, null, 2);
+  const minified = JSON.stringify(doc);
+
+  it.each([pretty.length + 10, 97, 400])('keeps every list apart (chunks of %i bytes)', (size) => {
+    const r = parseInChunks(pretty, size);
+    expect(r).toEqual(parseTrivyReport(minified, 'r.json'));
+    expect(r.packages.map((p) => `${p.target}:${p.name}`)).toEqual([
+      'a:p1',
+      'a:p2',
+      'a:p3',
+      'b:p5',
+      'b:p6',
+    ]);
+    expect(r.findings.map((f) => `${f.target}:${f.id}`)).toEqual([
+      'a:CVE-1',
+      'a:CVE-2',
+      'a:CVE-3',
+      'a:CVE-4',
+      'b:CVE-5',
+    ]);
+  });
+
+  it('falls back when the indentation is not consistent', () => {
+    const odd = pretty.replace(/\n {8}\}/, '\n   }');
+    expect(parseInChunks(odd, 1 << 20)).toEqual(parseTrivyReport(minified, 'r.json'));
+  });
+});
+
 describe.skipIf(!HAS_CORPUS)('the push parser on the corpus', () => {
   const files = corpusFiles('trivy-json');
+  it.each(files)('%s: as written (fast paths) gives what the minified text gives', (file) => {
+    const text = readFileSync(corpusPath(file), 'utf8');
+    const minified = parseTrivyReport(JSON.stringify(JSON.parse(text)), 'r.json');
+    expect(parseInChunks(text, 1 << 20)).toEqual(minified);
+    expect(parseInChunks(text, 4096)).toEqual(minified);
+  });
+
   it.each(files)('%s: 13-byte chunks give what JSON.parse of the whole gives', (file) => {
     const text = readFileSync(corpusPath(file), 'utf8');
     expect(parseInChunks(text, 13)).toEqual(

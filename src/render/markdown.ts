@@ -252,16 +252,20 @@ function chart(c: Counts): string[] {
 }
 
 /** Findings to fix first: most severe, new before unchanged, fixable before not. */
-function fixFirstOrder(a: Decision, b: Decision): number {
-  const fa = a.finding;
-  const fb = b.finding;
-  const fixable = (f: Finding): number => (f.kind === 'vulnerability' && !f.fixedVersion ? 1 : 0);
-  const fresh = (d: Decision): number => (d.baseline === 'unchanged' ? 1 : 0);
-  return (
-    severityRank(fa.severity) - severityRank(fb.severity) ||
-    fresh(a) - fresh(b) ||
-    fixable(fa) - fixable(fb)
-  );
+/** Most severe first; then new before unchanged; then fixable before unfixable. */
+function fixFirstKey(d: Decision): number {
+  const f = d.finding;
+  const unchanged = d.baseline === 'unchanged' ? 1 : 0;
+  const unfixable = f.kind === 'vulnerability' && !f.fixedVersion ? 1 : 0;
+  return severityRank(f.severity) * 4 + unchanged * 2 + unfixable;
+}
+
+/** Sorted by fixFirstKey, keys computed once (the sort is stable: report order otherwise). */
+function fixFirst(decisions: readonly Decision[]): Decision[] {
+  return decisions
+    .map((d) => ({ k: fixFirstKey(d), d }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.d);
 }
 
 function details(summary: string, body: readonly string[]): string[] {
@@ -441,10 +445,12 @@ function buildSections(
   perTarget: boolean,
 ): Sections {
   const hasBaseline = decisions.hasBaseline;
-  const counted = decisions.decisions.filter((d) => d.counted).sort(fixFirstOrder);
-  const suppressed = decisions.decisions
-    .filter((d) => !d.counted && d.suppression !== undefined && d.filtered === undefined)
-    .sort(fixFirstOrder);
+  const counted = fixFirst(decisions.decisions.filter((d) => d.counted));
+  const suppressed = fixFirst(
+    decisions.decisions.filter(
+      (d) => !d.counted && d.suppression !== undefined && d.filtered === undefined,
+    ),
+  );
   const fixed = [...decisions.fixed].sort(
     (a, b) => severityRank(a.severity) - severityRank(b.severity),
   );

@@ -36,7 +36,11 @@ function num(o: JsonObject, key: string): number | undefined {
 
 function strings(o: JsonObject, key: string): string[] {
   const v = o[key];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  if (!Array.isArray(v)) return [];
+  // Trivy's arrays are all strings: keep the parsed array rather than copying it.
+  return v.every((x) => typeof x === 'string')
+    ? (v as string[])
+    : v.filter((x) => typeof x === 'string');
 }
 
 function obj(o: JsonObject, key: string): JsonObject | undefined {

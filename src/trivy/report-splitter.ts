@@ -51,6 +51,9 @@ const enum B {
   COLON = 0x3a,
 }
 
+/** Items parsed per JSON.parse call on the fast path. */
+const FAST_BATCH = 256;
+
 /** After this many wrong guesses (oddly indented input) the fast path is not tried again. */
 const FAST_PATH_MAX_MISSES = 16;
 
@@ -95,6 +98,8 @@ export class ReportSplitter {
   private started = false;
   // The fast path's closing-line needles by indentation, and how often it guessed wrong.
   private readonly needles = new Map<number, Buffer>();
+  private readonly boundaries = new Map<number, Buffer>();
+  private wholeChunkFailed: Buffer | undefined;
   private fastMisses = 0;
 
   constructor(private readonly events: SplitterEvents) {}
@@ -250,7 +255,7 @@ export class ReportSplitter {
   }
 
   /**
-   * Fast path for a list item in indented JSON (Trivy's own output): its closing brace is the
+   * Fast path for list items in indented JSON (Trivy's own output): its closing brace is the
    * next line holding only `}` at the item's own indentation, found with one native search
    * instead of a byte-by-byte walk. Raw newlines cannot occur inside JSON strings, so that
    * line is structure; and JSON.parse accepts the slice only when it is the whole item (a
@@ -268,18 +273,83 @@ export class ReportSplitter {
       needle = Buffer.concat([Buffer.from('\n'), chunk.subarray(lineStart, i), Buffer.from('}')]);
       this.needles.set(indent, needle);
     }
+    const whole = this.fastChunk(chunk, i, key, indent);
+    if (whole >= 0) return whole;
     const q = chunk.indexOf(needle, i);
     if (q < 0) return -1; // the item ends in a later chunk
-    const end = q + needle.length;
-    let value: unknown;
+    // Take the following items of the same list too while they follow in this chunk
+    // (`,` newline, the same indentation, `{`), and parse them in one call: fewer calls and
+    // fewer strings than one per item.
+    const ends = [q + needle.length];
+    let next = q + needle.length;
+    while (ends.length < FAST_BATCH && chunk[next] === 0x2c /* , */) {
+      const start = next + 2 + indent;
+      if (
+        chunk[next + 1] !== 0x0a ||
+        chunk[start] !== B.LBRACE ||
+        chunk.compare(needle, 1, 1 + indent, next + 2, start) !== 0
+      ) {
+        break;
+      }
+      const e = chunk.indexOf(needle, start);
+      if (e < 0) break;
+      next = e + needle.length;
+      ends.push(next);
+    }
+    let values: unknown;
     try {
-      value = JSON.parse(chunk.toString('utf8', i, end));
+      // Valid only if the slice ends where an item ends: then its values are exactly the items.
+      values = JSON.parse(`[${chunk.toString('utf8', i, next)}]`);
     } catch {
       this.fastMisses++;
       return -1;
     }
-    this.events.listItem(key, value);
-    this.afterValue();
+    if (!Array.isArray(values) || values.length !== ends.length) {
+      this.fastMisses++;
+      return -1;
+    }
+    for (const value of values) {
+      this.events.listItem(key, value);
+      this.afterValue();
+    }
+    return next;
+  }
+
+  /**
+   * The rest of this chunk's items of the list in one parse: up to the last `},` + newline +
+   * `{` at the item indentation in the chunk, found from the end. Where the list ends inside
+   * the chunk that guess spans other keys and the parse fails; then the chunk is not tried
+   * again and items go one batch at a time.
+   */
+  private fastChunk(chunk: Buffer, i: number, key: ListKey, indent: number): number {
+    if (this.wholeChunkFailed === chunk) return -1;
+    let boundary = this.boundaries.get(indent);
+    if (!boundary) {
+      const pad = Buffer.alloc(indent, chunk[i - 1] === 0x09 ? 0x09 : 0x20);
+      boundary = Buffer.concat([
+        Buffer.from('\n'),
+        pad,
+        Buffer.from('},\n'),
+        pad,
+        Buffer.from('{'),
+      ]);
+      this.boundaries.set(indent, boundary);
+    }
+    const last = chunk.lastIndexOf(boundary);
+    if (last <= i) return -1;
+    const end = last + indent + 2; // just past that item's `}`
+    let values: unknown;
+    try {
+      values = JSON.parse(`[${chunk.toString('utf8', i, end)}]`);
+    } catch {
+      this.wholeChunkFailed = chunk;
+      return -1;
+    }
+    if (!Array.isArray(values)) return -1;
+    for (const value of values) {
+      this.events.listItem(key, value);
+      this.afterValue();
+    }
     return end;
   }
 
