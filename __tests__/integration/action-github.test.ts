@@ -310,7 +310,7 @@ describe.skipIf(!HAS_CORPUS)('the bundle against the local GitHub API', () => {
       ref: `refs/pull/${PR}/merge`,
       job: { id: '4242' },
     });
-    expect(ok.stdout).toMatch(/dependency-snapshot: submitted \(id \d+, SUCCESS\)/);
+    expect(ok.stdout).toMatch(/dependency-snapshot: submitted \d+ packages \(id \d+, SUCCESS\)/);
     expect(commands(ok.stdout, 'warning')).toEqual([]);
 
     // The server's schema check is real: a body GitHub would reject is a violation.

@@ -126,15 +126,6 @@ export function formatReference(ref: ImageReference): string {
   return `${base}:${ref.tag ?? 'latest'}`;
 }
 
-/** The same repository at another tag or digest. */
-export function withTag(ref: ImageReference, tag: string): ImageReference {
-  return { registry: ref.registry, repository: ref.repository, tag };
-}
-
-export function withDigest(ref: ImageReference, digest: string): ImageReference {
-  return { registry: ref.registry, repository: ref.repository, digest };
-}
-
 /** `sha256:abc…` → `sha256-abc…`, the prefix of cosign's tags. */
 export function digestTagPrefix(digest: string): string {
   return digest.replace(':', '-');

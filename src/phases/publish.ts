@@ -9,7 +9,7 @@ import { artifactName, uploadArtifact, type UploadedArtifact } from '../github/a
 import { submitSnapshot } from '../github/dependency-graph.js';
 import type { Logger } from '../main.js';
 import type { ScanReport } from '../model.js';
-import { toDependencySnapshot } from '../sbom/dependency-snapshot.js';
+import { snapshotPackageCount, toDependencySnapshot } from '../sbom/dependency-snapshot.js';
 import type { Services } from '../services.js';
 import { VERSION } from '../version.js';
 
@@ -99,7 +99,11 @@ export async function publishSnapshot(
       fetch: services.fetch,
     });
     if (r.kind === 'skipped') log.warning(`dependency-snapshot: ${r.warning}`);
-    else log.info(`dependency-snapshot: submitted (id ${r.id}, ${r.result})`);
+    else {
+      log.info(
+        `dependency-snapshot: submitted ${snapshotPackageCount(snapshot)} packages (id ${r.id}, ${r.result})`,
+      );
+    }
   } catch (err) {
     log.warning(`dependency-snapshot: ${describeError(err)}`);
   }

@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
-  SEVERITIES,
   isFailing,
   severityRank,
   type Decision,
@@ -615,11 +614,4 @@ export function splitRuns(
     out.push({ ...log, runs: log.runs.slice(i, i + runsPerFile) });
   }
   return out;
-}
-
-/** Counts of results by severity over all runs, for the log line after rendering. */
-export function countBySeverity(log: SarifLog): Record<Severity, number> {
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const run of log.runs) for (const r of run.results) counts[r.properties.severity] += 1;
-  return counts;
 }

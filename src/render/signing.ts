@@ -6,7 +6,6 @@
 import { stringify } from 'yaml';
 import { escapeRegExp } from '../policy/match.js';
 
-export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const PUBLIC_GOOD_REKOR = 'https://rekor.sigstore.dev';
 
 export interface SigningSummary {

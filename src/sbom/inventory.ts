@@ -260,11 +260,6 @@ export function buildInventory(allReports: readonly ScanReport[]): Inventory {
   };
 }
 
-/** Every purl an inventory holds, for tests and the dependency snapshot. */
-export function inventoryPurls(inv: Inventory): Set<string> {
-  return new Set(inv.packages.flatMap((p) => (p.pkg.purl ? [p.pkg.purl] : [])));
-}
-
 /** A package's name for the documents; never empty, since both formats require one. */
 export function packageName(p: Package): string {
   return p.name || p.id || p.purl || '(unnamed package)';
