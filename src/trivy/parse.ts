@@ -455,6 +455,10 @@ function cvssScore(v: JsonObject): number | undefined {
   return best;
 }
 
+// The converters spell out the location fields and every optional field (undefined when
+// absent) rather than spreading `loc` or dropping keys: tens of thousands of findings then share
+// one object shape, which the benchmark's time and memory figures depend on.
+
 function toVulnerability(v: JsonObject, loc: Location, source: string): Vulnerability {
   const ident = obj(v, 'PkgIdentifier');
   const id = str(v, 'VulnerabilityID') ?? '';
