@@ -126,3 +126,21 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 export async function exists(file: string): Promise<boolean> {
   return (await stat(file).catch(() => undefined)) !== undefined;
 }
+
+/**
+ * Every file an input names must exist before any work starts: a typo in `ignore-file` should
+ * not cost a ten-minute scan first. Each missing one is a ConfigError naming its input.
+ */
+export async function checkInputFiles(
+  files: readonly (readonly [input: string, file: string | undefined])[],
+): Promise<void> {
+  for (const [input, file] of files) {
+    if (file !== undefined && !(await exists(file))) {
+      throw new ConfigError(
+        input,
+        `${file} does not exist`,
+        'check the path (relative paths start at the workspace)',
+      );
+    }
+  }
+}

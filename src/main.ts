@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from './config.js';
 import { describeError, GuardError } from './errors.js';
-import { exists, expandGlobs, readText, writeFileAtomic } from './files.js';
+import { checkInputFiles, exists, expandGlobs, readText, writeFileAtomic } from './files.js';
 import type { Decisions, ScanReport } from './model.js';
 import { publishArtifact, publishSnapshot } from './phases/publish.js';
 import { sbomPhase, type WrittenSbom } from './phases/sbom.js';
@@ -173,6 +173,14 @@ export async function run(config: Config, deps: Deps): Promise<RunResult> {
   const now = deps.now();
   // Checks that need no network come first: a missing permission fails before any download.
   const signingMode = preflightSigning(config.signing, config.targets.image, config.env);
+  await checkInputFiles([
+    ['ignore-file', config.policy.ignoreFile],
+    ...config.policy.vex.map((f) => ['vex', f] as const),
+    ['baseline-report', config.policy.baselineReport],
+    ['trusted-root', config.signing.trustedRoot],
+    ['trivy-config', config.trivy.configFile],
+    ['image-archive', config.targets.imageArchive],
+  ]);
   const plan = planTargets(config);
 
   const scanned: ScanOutcome | undefined =

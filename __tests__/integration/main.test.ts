@@ -105,6 +105,24 @@ describe('run', () => {
     expect(r.jobSummary).toMatch(/1 filtered by severity/);
   });
 
+  it.each([
+    ['ignore-file', 'no-such.trivyignore'],
+    ['vex', 'vex/missing.json'],
+    ['baseline-report', 'base.json'],
+    ['trusted-root', 'trusted_root.json'],
+  ] as const)(
+    'fails naming %s when the file it names does not exist, before any work',
+    async (input, file) => {
+      const dir = workspace();
+      const r = await runIn(dir, { [input]: file });
+      expect(r.exitCode).toBe(2);
+      expect(r.failures[0]).toMatch(
+        new RegExp(`^${input}: .*${file.replace('.', '\\.')} does not exist`),
+      );
+      expect(r.outputs).toEqual({});
+    },
+  );
+
   it('fails naming the ignore file when it is broken, before writing any output', async () => {
     const dir = workspace();
     writeFileSync(path.join(dir, 'ignore.yaml'), 'vulnerabilities:\n  - statement: no id\n');
