@@ -94,12 +94,8 @@ export async function readText(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw readFailure(
-      what === 'report' ? 'REPORT_INVALID' : 'POLICY_FILE_INVALID',
-      file,
-      what,
-      err,
-    );
+    // Reports are streamed by trivy/read-report.ts; what is read whole here are policy files.
+    throw readFailure('POLICY_FILE_INVALID', file, what, err);
   }
 }
 

@@ -8,10 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFailing, type Decisions, type ScanReport } from '../../src/model.js';
+import type { Decisions, ScanReport } from '../../src/model.js';
 import { FINGERPRINT_KEY, renderSarif, splitRuns, type SarifLog } from '../../src/render/sarif.js';
 import { parseTrivyReport } from '../../src/trivy/parse.js';
 import { corpusFiles, corpusPath, HAS_CORPUS } from '../helpers/corpus.js';
+import { counted } from '../helpers/render-findings.js';
 
 const MULTITOOL = path.resolve(
   import.meta.dirname,
@@ -31,17 +32,7 @@ function load(file: string): ScanReport {
 }
 
 function noPolicy(reports: readonly ScanReport[]): Decisions {
-  const findings = reports.flatMap((r) => r.findings);
-  return {
-    decisions: findings.map((finding) => ({
-      finding,
-      counted: isFailing(finding),
-      gated: isFailing(finding),
-    })),
-    fixed: [],
-    expiredRules: [],
-    hasBaseline: false,
-  };
+  return counted(reports.flatMap((r) => r.findings));
 }
 
 function sarifOf(reports: readonly ScanReport[]): SarifLog {

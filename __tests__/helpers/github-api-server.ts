@@ -61,7 +61,7 @@ let compiled: CompiledOperation[] | undefined;
  * OpenAPI 3.0's `nullable` as JSON Schema. Ajv understands it only beside `type`; the
  * dependency snapshot schema has it on a bare `additionalProperties` too.
  */
-function fromOpenApi(node: unknown): unknown {
+export function fromOpenApi(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(fromOpenApi);
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = {};
@@ -223,6 +223,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   let nextUpload = 1;
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const stamp = (): string => new Date((clock += 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const storeComment = (issue: number, body: string): StoredComment => {
+    const now = stamp();
+    const c: StoredComment = { id: nextCommentId++, issue, body, created_at: now, updated_at: now };
+    comments.set(c.id, c);
+    return c;
+  };
   let baseUrl = '';
 
   const commentJson = (c: StoredComment): Record<string, unknown> => ({
@@ -323,16 +329,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
         const text = String(b['body']);
         if (text.length > 65_536)
           return error(422, 'Body is too long (maximum is 65536 characters)');
-        const now = stamp();
-        const c: StoredComment = {
-          id: nextCommentId++,
-          issue,
-          body: text,
-          created_at: now,
-          updated_at: now,
-        };
-        comments.set(c.id, c);
-        return { status: 201, body: commentJson(c) };
+        return { status: 201, body: commentJson(storeComment(issue, text)) };
       }
       case 'issues/update-comment': {
         const c = comments.get(Number(params['comment_id']));
@@ -483,18 +480,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     processing(p) {
       processing = p;
     },
-    seedComment(issue, text) {
-      const now = stamp();
-      const c: StoredComment = {
-        id: nextCommentId++,
-        issue,
-        body: text,
-        created_at: now,
-        updated_at: now,
-      };
-      comments.set(c.id, c);
-      return c;
-    },
+    seedComment: storeComment,
     close() {
       return new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -19,20 +19,10 @@ import {
 } from '../../src/sbom/dependency-snapshot.js';
 import { parseTrivyReport } from '../../src/trivy/parse.js';
 import { corpusPath, HAS_CORPUS } from '../helpers/corpus.js';
+import { fromOpenApi } from '../helpers/github-api-server.js';
 
 const TOKEN = 'ghs_test-token-never-logged';
 const PATH = '/repos/octo-org/octo-repo/dependency-graph/snapshots';
-
-/** OpenAPI 3.0's `nullable` as JSON Schema: ajv accepts it only beside `type`. */
-function fromOpenApi(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(fromOpenApi);
-  if (typeof node !== 'object' || node === null) return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) if (k !== 'nullable') out[k] = fromOpenApi(v);
-  if ((node as { nullable?: unknown }).nullable !== true) return out;
-  if (typeof out['type'] === 'string') return { ...out, type: [out['type'], 'null'] };
-  return { anyOf: [out, { type: 'null' }] };
-}
 
 /** The request-body schema of POST .../dependency-graph/snapshots from GitHub's OpenAPI. */
 function snapshotValidator(): ValidateFunction {

@@ -14,11 +14,12 @@ import {
   parseRepository,
   publishToGitHub,
 } from '../../src/github/publish.js';
-import { isFailing, type Decisions, type ScanReport } from '../../src/model.js';
+import type { Decisions, ScanReport } from '../../src/model.js';
 import { renderComment } from '../../src/render/markdown.js';
 import { renderSarif, type SarifLog } from '../../src/render/sarif.js';
 import { parseTrivyReport } from '../../src/trivy/parse.js';
 import { corpusPath, HAS_CORPUS } from '../helpers/corpus.js';
+import { counted } from '../helpers/render-findings.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-api-server.js';
 
 const TOKEN = 'ghs_publish';
@@ -68,17 +69,7 @@ function deps() {
 }
 
 function noPolicy(reports: readonly ScanReport[]): Decisions {
-  const findings = reports.flatMap((r) => r.findings);
-  return {
-    decisions: findings.map((finding) => ({
-      finding,
-      counted: isFailing(finding),
-      gated: isFailing(finding),
-    })),
-    fixed: [],
-    expiredRules: [],
-    hasBaseline: false,
-  };
+  return counted(reports.flatMap((r) => r.findings));
 }
 
 describe.skipIf(!HAS_CORPUS)('fan-in publish on a pull_request event', () => {
