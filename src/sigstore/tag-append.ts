@@ -62,6 +62,10 @@ function hasAll(layers: readonly Descriptor[], ours: readonly LegacyLayer[]): bo
   return ours.every((o) => contains(layers, o));
 }
 
+function isBlobUnknown(err: unknown): boolean {
+  return err instanceof GuardError && /BLOB_UNKNOWN/.test(err.message);
+}
+
 const defaultDelay = (): Promise<void> =>
   new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
 
@@ -89,7 +93,16 @@ export async function appendToTag(
         ...missing.map((o) => o.descriptor),
       ]);
       await client.pushBlob(repo, config);
-      await client.putManifest(repo, tag, serialize(manifest), OCI_MANIFEST);
+      try {
+        await client.putManifest(repo, tag, serialize(manifest), OCI_MANIFEST);
+      } catch (err) {
+        // Two signers of one image upload the same config blob (same payload digest); while
+        // the other's upload of it commits, the registry may briefly not know it. Go round
+        // again, pushing it anew, rather than fail the signature.
+        if (!isBlobUnknown(err) || round === maxRounds - 1) throw err;
+        await delay();
+        continue;
+      }
     }
     // Confirm twice after pauses: a concurrent writer that read before our PUT may still
     // overwrite it, and then we go round again. Its read-to-PUT gap is likely as long as ours
